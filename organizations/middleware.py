@@ -1,0 +1,31 @@
+"""Sets `request.organization`: the organization a signed-in staff member is working in."""
+
+from django.utils.functional import SimpleLazyObject
+
+from organizations.selectors import organizations_for_user
+
+SESSION_KEY = "organization_id"
+
+
+def current_organization(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    allowed = organizations_for_user(user)
+    if chosen:
+        organization = allowed.filter(pk=chosen).first()
+        if organization is not None:
+            return organization
+    # Exactly one organization: no need to pick.
+    only = list(allowed[:2])
+    return only[0] if len(only) == 1 else None
+
+
+class CurrentOrganizationMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organization = SimpleLazyObject(lambda: current_organization(request))
+        return self.get_response(request)

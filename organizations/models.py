@@ -1,0 +1,169 @@
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+from organizations.scoping import OrganizationOwned
+
+PHONE_REGIONS = sorted({r for regions in COUNTRY_CODE_TO_REGION_CODE.values() for r in regions if r != "001"})
+
+
+class Organization(models.Model):
+    """A clinic, or a network of clinics sharing one patient register."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=63, unique=True)
+    portal_domain = models.CharField(
+        max_length=253, unique=True, null=True, blank=True,
+        help_text="The clinic's own patient portal host, e.g. portal.example-clinic.ca.",
+    )
+    default_phone_region = models.CharField(
+        max_length=2, default="CA", choices=[(r, r) for r in PHONE_REGIONS],
+        help_text="Region used to read phone numbers typed without a country code.",
+    )
+    time_zone = models.CharField(max_length=64, default="America/Toronto")
+    is_active = models.BooleanField(default=True)
+    allows_self_registration = models.BooleanField(
+        default=False, help_text="Patients may register themselves through the API without a key."
+    )
+    requires_email = models.BooleanField(default=False, help_text="A full patient must have an email address.")
+    last_patient_number = models.PositiveBigIntegerField(
+        default=0, help_text="The last patient number handed out; numbers are never reused."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def allocate_patient_number(self) -> int:
+        """Take the next patient number. Call inside the registering transaction.
+
+        The UPDATE takes the organization row's lock until commit, so concurrent
+        registrations in one organization get distinct, increasing numbers; a rolled-back
+        registration hands its number back unused.
+        """
+        type(self).objects.filter(pk=self.pk).update(last_patient_number=F("last_patient_number") + 1)
+        self.last_patient_number = (
+            type(self).objects.filter(pk=self.pk).values_list("last_patient_number", flat=True).get()
+        )
+        return self.last_patient_number
+
+
+class Provider(OrganizationOwned):
+    """A clinician patients can be assigned to."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="provider_name_unique_per_org")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PatientGroup(OrganizationOwned):
+    """A cohort or programme patients belong to (e.g. "Diabetes clinic")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="patientgroup_name_unique_per_org")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(OrganizationOwned):
+    """A staff user's role in one organization. A user may belong to several."""
+
+    class Role(models.TextChoices):
+        FRONT_DESK = "front_desk", "Front desk"
+        ADMIN = "admin", "Organization admin"
+
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FRONT_DESK)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_per_user_org")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organization_id}"
+
+
+KEY_PREFIX_LENGTH = 8
+
+
+def hash_api_key(raw_key: str) -> str:
+    # Keys are 256-bit random strings, so a fast hash is safe here (no dictionary to guess from)
+    # and keeps authentication to one indexed lookup per request.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def for_organization(self, organization):
+        return self.filter(organization=organization)
+
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, organization__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiKey(OrganizationOwned):
+    """A secret an external system uses to call the API for one organization.
+
+    Only a hash is stored; the first characters are kept in clear so staff can tell keys apart.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=KEY_PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate_raw_key() -> str:
+        return "pik_" + secrets.token_urlsafe(32)
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

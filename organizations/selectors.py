@@ -1,0 +1,29 @@
+"""Reads about organizations and who belongs to them."""
+
+from organizations.models import Membership, Organization
+
+
+def organizations_for_user(user):
+    """The active organizations a staff user works in (all of them for a superuser)."""
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    if user.is_superuser:
+        return Organization.objects.filter(is_active=True)
+    return Organization.objects.filter(is_active=True, memberships__user=user).distinct()
+
+
+def admin_organizations_for_user(user):
+    """Organizations whose rows `user` may administer in the Django admin."""
+    if user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.ADMIN
+    ).distinct()
+
+
+def membership_role(user, organization):
+    if user.is_superuser:
+        return Membership.Role.ADMIN
+    return (
+        Membership.objects.filter(user=user, organization=organization).values_list("role", flat=True).first()
+    )

@@ -1,0 +1,35 @@
+"""Writes on organizations: creating them and issuing or revoking their API keys."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.models import KEY_PREFIX_LENGTH, ApiKey, Organization, hash_api_key
+
+
+@transaction.atomic
+def create_organization(name, *, slug, portal_domain=None, default_phone_region="CA", **extra) -> Organization:
+    organization = Organization(
+        name=name, slug=slug, portal_domain=portal_domain or None, default_phone_region=default_phone_region,
+        **extra,
+    )
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+def issue_api_key(organization, *, name, expires_at=None, created_by=None) -> tuple[ApiKey, str]:
+    """A new key for `organization`. Returns (the stored key, the raw key): the raw key is shown
+    once and never stored."""
+    raw = ApiKey.generate_raw_key()
+    key = ApiKey.objects.create(
+        organization=organization, name=name, prefix=raw[4 : 4 + KEY_PREFIX_LENGTH], key_hash=hash_api_key(raw),
+        expires_at=expires_at, created_by=created_by,
+    )
+    return key, raw
+
+
+def revoke_api_key(key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key

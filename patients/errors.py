@@ -1,0 +1,52 @@
+"""What the patient services raise. Adapters (API, forms, admin) translate these, never decide."""
+
+
+class PatientRuleError(Exception):
+    """Bad input: `errors` maps a field (domain name, dotted for nested: `health_card.number`)
+    to its messages. Nothing was written."""
+
+    status_code = 400
+
+    def __init__(self, errors: dict[str, list[str]], message: str = "Some fields are not valid."):
+        super().__init__(message)
+        self.errors = {k: list(v) for k, v in errors.items()}
+        self.message = message
+
+
+class PatientConflictError(PatientRuleError):
+    """The email, EMR id or health card is already registered in this organization."""
+
+    status_code = 409
+
+    def __init__(self, errors, message="A patient with these details is already registered."):
+        super().__init__(errors, message)
+
+
+class PossibleDuplicatesError(PatientRuleError):
+    """Likely duplicates exist and the caller did not confirm that this is a new patient."""
+
+    status_code = 409
+
+    def __init__(self, matches):
+        super().__init__({"__all__": ["This may be a patient who is already registered."]},
+                         "Possible duplicates found; confirm that this is a new patient.")
+        self.matches = matches
+
+
+class LeadIncompleteError(PatientRuleError):
+    """Promotion refused: `missing` lists what a full patient still needs."""
+
+    status_code = 400
+
+    def __init__(self, missing: list[str], errors: dict[str, list[str]] | None = None):
+        errs = {f: ["This is needed to complete the registration."] for f in missing}
+        errs.update(errors or {})
+        super().__init__(errs, "The lead is missing details a full patient needs: " + ", ".join(missing))
+        self.missing = missing
+
+
+class NotALeadError(PatientRuleError):
+    status_code = 409
+
+    def __init__(self):
+        super().__init__({"status": ["Only a lead can be promoted."]}, "This patient is not a lead.")

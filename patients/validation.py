@@ -1,0 +1,186 @@
+"""Field rules for a patient, shared by every way in (API, leads API, intake form, admin, import).
+
+Each `clean_*` takes what a caller sent and returns the stored form, or raises `FieldError`
+with a message meant for the person who typed it.
+"""
+
+import re
+from datetime import date
+
+import phonenumbers
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
+from localflavor.us.us_states import STATE_CHOICES as US_STATES
+
+from patients.models import Patient, Verification
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+UNKNOWN_BIRTH_DATE = "1111-01-01"  # the "Register Patient" contract's placeholder for unknown
+PROVINCE_CODES = {code for code, _ in CA_PROVINCES} | {code for code, _ in US_STATES}
+GENDERS = {g.value for g in Patient.Gender}
+_PHONE_ALLOWED = re.compile(r"^\+?[\d\s().\-]+$")
+
+
+class FieldError(ValueError):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def clean_phone(raw, region: str) -> str:
+    """A phone number as typed (any spacing, dashes, brackets; a leading + for another country)
+    to E.164, read in the organization's region. Letters are refused."""
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    if re.search(r"[A-Za-z]", text) or not _PHONE_ALLOWED.match(text):
+        raise FieldError("Enter digits only; letters and other symbols are not allowed in a phone number.")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise FieldError("Enter a valid phone number.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise FieldError(f"Enter a valid phone number (numbers without a country code are read as {region}).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_from_parts(calling_code, local_phone, region: str) -> str:
+    """'+971' and '561231231' -> '+971561231231'."""
+    code = str(calling_code or "").strip()
+    local = str(local_phone or "").strip()
+    if not local:
+        return ""
+    if code:
+        digits = code.lstrip("+")
+        if not digits.isdigit():
+            raise FieldError("Enter a calling code such as +1 or +971.")
+        return clean_phone(f"+{digits} {local}", region)
+    return clean_phone(local, region)
+
+
+def parse_date(value, label="date") -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise FieldError(f"Enter the {label} as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise FieldError(f"{text} is not a real date.") from exc
+
+
+def clean_date_of_birth(value, *, allow_unknown=False) -> date | None:
+    """Not in the future, not before 1900. `1111-01-01` means unknown, only where allowed (leads)."""
+    if str(value).strip() == UNKNOWN_BIRTH_DATE:
+        if allow_unknown:
+            return None
+        raise FieldError("Enter the real date of birth (1111-01-01 stands for unknown and is only allowed for leads).")
+    born = parse_date(value, "date of birth")
+    if born is None:
+        return None
+    if born > timezone.localdate():
+        raise FieldError("The date of birth cannot be in the future.")
+    if born < EARLIEST_BIRTH_DATE:
+        raise FieldError("The date of birth cannot be before 1900-01-01.")
+    return born
+
+
+def clean_email(value) -> str:
+    email = str(value or "").strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise FieldError("Enter a valid email address.") from exc
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def clean_gender(value) -> str:
+    """'Male', 'female', 'F', {'value': 'male'} -> 'male'."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    text = str(value or "").strip().lower()
+    text = {"m": "male", "f": "female", "o": "other", "u": "unknown"}.get(text, text)
+    if text not in GENDERS:
+        raise FieldError("Choose one of: male, female, other, unknown.")
+    return text
+
+
+def clean_province(value) -> str:
+    code = str(value or "").strip().upper()
+    if not code:
+        return ""
+    if code not in PROVINCE_CODES:
+        raise FieldError("Enter a two-letter Canadian province/territory or US state code, e.g. ON or NY.")
+    return code
+
+
+def clean_roles(value) -> list[str]:
+    if value is None:
+        return ["patient"]
+    if not isinstance(value, list | tuple) or not all(isinstance(r, str) for r in value):
+        raise FieldError("Send a list of role names.")
+    unknown = [r for r in value if r not in Patient.ROLES]
+    if unknown:
+        raise FieldError(f"Unknown role(s): {', '.join(unknown)}. Known roles: {', '.join(Patient.ROLES)}.")
+    return list(dict.fromkeys(value)) or ["patient"]
+
+
+def clean_password(password, *, email="", given_name="", family_name="") -> str:
+    """Django's validators (settings.AUTH_PASSWORD_VALIDATORS, min 10 plus complexity). Returns it unchanged."""
+    if not password:
+        return ""
+    from types import SimpleNamespace
+
+    user_like = SimpleNamespace(username=email, email=email, first_name=given_name, last_name=family_name)
+    try:
+        password_validation.validate_password(password, user=user_like)
+    except ValidationError as exc:
+        raise FieldError(" ".join(exc.messages)) from exc
+    return password
+
+
+def clean_non_negative_int(value, label) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            elif isinstance(value, str) and value.strip().isdigit():
+                value = int(value)
+            else:
+                raise ValueError
+        except ValueError as exc:
+            raise FieldError(f"Enter a whole number for {label}.") from exc
+    if value < 0:
+        raise FieldError(f"{label.capitalize()} cannot be negative.")
+    return value
+
+
+def clean_verification_statuses(value) -> dict[str, str]:
+    """{'email': 'verified', 'phone': false} -> {'email': 'verified', 'phone': 'unverified'}."""
+    if value in (None, {}):
+        return {}
+    if not isinstance(value, dict):
+        raise FieldError("Send an object such as {\"email\": \"verified\", \"phone\": \"unverified\"}.")
+    channels = {c.value for c in Verification.ChannelName}
+    statuses = {s.value for s in Verification.Status}
+    cleaned = {}
+    for channel, status in value.items():
+        if channel not in channels:
+            raise FieldError(f"Unknown channel {channel!r}: use email or phone.")
+        if isinstance(status, bool):
+            status = "verified" if status else "unverified"
+        if isinstance(status, dict):
+            status = status.get("status")
+        if status not in statuses:
+            raise FieldError(f"Unknown status for {channel}: use one of {', '.join(sorted(statuses))}.")
+        cleaned[channel] = status
+    return cleaned
