@@ -1,0 +1,62 @@
+"""Reads on patients: search, shared by the API, the front-desk pages and the admin."""
+
+import re
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from patients import validation as v
+from patients.health_cards import normalize_health_card_number
+from patients.models import HealthCard, Patient
+from patients.names import fold
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
+
+
+def patient_search_filter(organization, query: str) -> Q:
+    """The condition matching `query` typed in a search box: a name (partial, accent- and
+    case-insensitive, every word must match), a phone in any format, a date of birth
+    (YYYY-MM-DD), a patient number, a health card number or an email."""
+    text = (query or "").strip()
+    if not text:
+        return Q()
+    if "@" in text:
+        return Q(email_lower=text.lower()) & ~Q(email="")
+    if _DATE.match(text):
+        try:
+            return Q(date_of_birth=v.parse_date(text))
+        except v.FieldError:
+            return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    compact = re.sub(r"[\s\-]", "", text)
+    if compact.isdigit() and len(compact) <= 9:
+        condition |= Q(patient_number=int(compact))
+    if _PHONE_LIKE.match(text):
+        try:
+            condition |= Q(phone=v.clean_phone(text, organization.default_phone_region))
+        except v.FieldError:
+            pass
+    card = normalize_health_card_number(text)
+    if len(card) >= 8 and any(c.isdigit() for c in card) and re.fullmatch(r"[A-Z0-9]+", card):
+        condition |= Q(pk__in=HealthCard.objects.for_organization(organization).filter(number=card)
+                       .values("patient_id"))
+    if any(c.isalpha() for c in text):
+        words = fold(text).split()
+        name = Q()
+        for word in words:
+            name &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
+        condition |= name
+    return condition
+
+
+def search_patients(organization, query: str = "", *, status: str | None = None):
+    """The organization's patients matching `query`, newest first."""
+    patients = Patient.objects.for_organization(organization)
+    if status:
+        patients = patients.filter(status=status)
+    if query and query.strip():
+        if "@" in query:
+            patients = patients.annotate(email_lower=Lower("email"))
+        patients = patients.filter(patient_search_filter(organization, query))
+    return patients.order_by("-created_at")
