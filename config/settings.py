@@ -146,6 +146,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used under several field names (e.g. verifications.email and .phone).
+    "ENUM_NAME_OVERRIDES": {"VerificationStatusEnum": "patients.models.Verification.Status"},
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

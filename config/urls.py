@@ -8,5 +8,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("patients.api.urls")),
     path("", include("django.contrib.auth.urls")),
+    path("organization/", include("organizations.urls")),
     path("", include("patients.urls")),
+    path("", include("patients.verification_urls")),
 ]
+
+handler404 = "patients.api.errors.not_found"  # JSON error shape for unknown /api/ addresses

@@ -5,6 +5,8 @@ from django.utils.functional import SimpleLazyObject
 from organizations.selectors import organizations_for_user
 
 SESSION_KEY = "organization_id"
+# Set when the staff member picked from several organizations: the header then offers to switch.
+SEVERAL_KEY = "organization_choice"
 
 
 def current_organization(request):

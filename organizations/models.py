@@ -44,6 +44,15 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Only allocate_patient_number() moves the sequence: saving a copy loaded before some
+        # registrations (an admin edit, a long request) must not write its stale value back.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "last_patient_number"
+            ]
+        super().save(*args, **kwargs)
+
     def allocate_patient_number(self) -> int:
         """Take the next patient number. Call inside the registering transaction.
 

@@ -50,3 +50,28 @@ class NotALeadError(PatientRuleError):
 
     def __init__(self):
         super().__init__({"status": ["Only a lead can be promoted."]}, "This patient is not a lead.")
+
+
+class TooManyRequestsError(PatientRuleError):
+    """Asked again too soon (a resend cooldown) or too often (a daily cap): try again later.
+    `retry_after` is in seconds."""
+
+    status_code = 429
+
+    def __init__(self, errors, message="Too many requests; try again later.", *, retry_after: int | None = None):
+        super().__init__(errors, message)
+        self.retry_after = retry_after
+
+
+class SignInError(PatientRuleError):
+    """A refused patient sign-in. One message for every cause (unknown username, wrong password,
+    no password set, locked account) so the answer never tells whether an account exists."""
+
+    status_code = 401
+
+    def __init__(self):
+        message = (
+            "The username or password is not correct. After 10 failed attempts in a row an account "
+            "is locked for 15 minutes."
+        )
+        super().__init__({"__all__": [message]}, message)

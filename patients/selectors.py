@@ -4,6 +4,7 @@ import re
 
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from patients import validation as v
 from patients.health_cards import normalize_health_card_number
@@ -12,17 +13,23 @@ from patients.names import fold
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
+MAX_NAME_WORDS = 8
 
 
-def patient_search_filter(organization, query: str) -> Q:
+def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
     """The condition matching `query` typed in a search box: a name (partial, accent- and
     case-insensitive, every word must match), a phone in any format, a date of birth
-    (YYYY-MM-DD), a patient number, a health card number or an email."""
+    (YYYY-MM-DD), a patient number, a health card number or an email.
+
+    `organizations` (the admin, searching several organizations at once): whose health cards
+    are looked up, instead of `organization`'s; phones are still read in `organization`'s region.
+    """
     text = (query or "").strip()
     if not text:
         return Q()
     if "@" in text:
-        return Q(email_lower=text.lower()) & ~Q(email="")
+        # lower(email) = ..., the expression the unique index is built on; needs no annotation.
+        return Q(Exact(Lower("email"), text.lower())) & ~Q(email="")
     if _DATE.match(text):
         try:
             return Q(date_of_birth=v.parse_date(text))
@@ -39,10 +46,12 @@ def patient_search_filter(organization, query: str) -> Q:
             pass
     card = normalize_health_card_number(text)
     if len(card) >= 8 and any(c.isdigit() for c in card) and re.fullmatch(r"[A-Z0-9]+", card):
-        condition |= Q(pk__in=HealthCard.objects.for_organization(organization).filter(number=card)
-                       .values("patient_id"))
+        cards = (HealthCard.objects.for_organization(organization) if organizations is None
+                 else HealthCard.objects.for_organizations(organizations))
+        condition |= Q(pk__in=cards.filter(number=card).values("patient_id"))
     if any(c.isalpha() for c in text):
-        words = fold(text).split()
+        # Distinct words, a few at most: a pasted paragraph must not become thousands of LIKEs.
+        words = list(dict.fromkeys(fold(text).split()))[:MAX_NAME_WORDS]
         name = Q()
         for word in words:
             name &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
@@ -56,7 +65,5 @@ def search_patients(organization, query: str = "", *, status: str | None = None)
     if status:
         patients = patients.filter(status=status)
     if query and query.strip():
-        if "@" in query:
-            patients = patients.annotate(email_lower=Lower("email"))
         patients = patients.filter(patient_search_filter(organization, query))
     return patients.order_by("-created_at")

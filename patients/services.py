@@ -6,11 +6,13 @@ Field names in errors are the domain's (`date_of_birth`, `health_card.number`); 
 renames them to its own contract's names.
 """
 
+import uuid
+
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organizations.models import PatientGroup, Provider
+from organizations.models import PHONE_REGIONS, PatientGroup, Provider
 from patients import validation as v
 from patients.actors import Actor
 from patients.duplicates import find_possible_duplicates
@@ -26,12 +28,16 @@ from patients.models import HealthCard, Patient, Verification
 from patients.names import split_full_name
 
 TEXT_FIELDS = {"given_name": 150, "family_name": 150, "preferred_name": 150, "full_name": 300, "referrer": 200}
+AS_SENT = ("full_name", "preferred_name")  # the Register Patient contract echoes these unchanged
+PHONE_PART_LIMITS = {"calling_code": 8, "local_phone": 32}
 TRUSTED_ONLY = ("verifications", "providers", "groups", "emr_id", "unread_notifications")
 # Which unique constraint (by name, or by its columns as SQLite reports them) means which field.
 CONFLICTS = {
     "patient_email_unique_per_org": ("email", "A patient with this email is already registered."),
     "patient_username_unique_per_org": ("email", "A patient with this email is already registered."),
     "patient_emr_id_unique_per_org": ("emr_id", "A patient with this EMR id is already registered."),
+    "patients_patient.organization_id, patients_patient.username": (
+        "email", "A patient with this email is already registered."),
     "patients_patient.organization_id, patients_patient.emr_id": (
         "emr_id", "A patient with this EMR id is already registered."),
     "healthcard_unique_per_org_province": (
@@ -78,14 +84,15 @@ class _Cleaner:
             return getattr(self.patient, field)
         return default
 
-    def clean(self, *, allow_unknown_birth_date=False):
+    def clean(self, *, allow_unknown_birth_date=False, unchecked_phone_parts=False):
         data = self.data
+        self._refuse_nul_characters()
         for field, limit in TEXT_FIELDS.items():
             if field in data:
                 text = "" if data[field] is None else str(data[field])
                 if len(text) > limit:
                     self.error(field, f"Use at most {limit} characters.")
-                self.values[field] = text if field == "full_name" else text.strip()
+                self.values[field] = text if field in AS_SENT else text.strip()
         self.take("gender", v.clean_gender)
         self.take("date_of_birth", v.clean_date_of_birth, allow_unknown=allow_unknown_birth_date)
         self.take("email", v.clean_email)
@@ -108,12 +115,22 @@ class _Cleaner:
                 self.values["meta"] = data["meta"]
         if "emr_id" in data:
             self._clean_emr_id(data["emr_id"])
-        self._clean_phone()
+        self._clean_phone(unchecked=unchecked_phone_parts)
         self._clean_names()
         self._clean_account()
         self._clean_links()
         self._clean_health_card()
         self._check_trust()
+
+    def _refuse_nul_characters(self):
+        # PostgreSQL cannot store NUL in text or JSON: refuse it here rather than fail on save.
+        for field, value in self.data.items():
+            if field == "health_card" and isinstance(value, dict):
+                for sub, sub_value in value.items():
+                    if _has_nul(sub) or _has_nul(sub_value):
+                        self.error(f"health_card.{sub}", "Remove the invalid (NUL) character.")
+            elif _has_nul(value):
+                self.error(field, "Remove the invalid (NUL) character.")
 
     def _clean_emr_id(self, value):
         if value in (None, ""):
@@ -131,18 +148,39 @@ class _Cleaner:
             return
         self.values["emr_id"] = number
 
-    def _clean_phone(self):
+    def _clean_phone(self, *, unchecked=False):
+        """`unchecked`: a lead's calling code and local phone are kept as sent even when they do not
+        make a valid number yet (the E.164 phone stays empty); promotion checks them."""
         region = self.organization.default_phone_region
+        # The intake form lets the clerk read a number typed without a country code in another region.
+        if self.data.get("phone_region"):
+            region = str(self.data["phone_region"]).upper()
+            if region not in PHONE_REGIONS:
+                self.error("phone", "Choose the country the phone number belongs to.")
+                return
         if "phone" in self.data:
             self.take("phone", v.clean_phone, region)
         elif "calling_code" in self.data or "local_phone" in self.data:
             code = str(self.data.get("calling_code") or "").strip()
             local = str(self.data.get("local_phone") or "").strip()
             self.values["calling_code"], self.values["local_phone"] = code, local
+            self.values["phone"] = ""
+            too_long = False
+            for field, text in (("calling_code", code), ("local_phone", local)):
+                if len(text) > PHONE_PART_LIMITS[field]:
+                    self.error(field, f"Use at most {PHONE_PART_LIMITS[field]} characters.")
+                    too_long = True
+            problem = v.calling_code_problem(code)
+            if too_long or (problem and unchecked):
+                return
+            if problem:
+                self.error("calling_code", problem)
+                return
             try:
                 self.values["phone"] = v.phone_from_parts(code, local, region)
             except v.FieldError as exc:
-                self.error("local_phone", exc.message)
+                if not unchecked:
+                    self.error("local_phone", exc.message)
 
     def _clean_names(self):
         full = self.values.get("full_name")
@@ -156,7 +194,7 @@ class _Cleaner:
         email = self.current("email", "")
         expected = f"{email.lower()}#{self.organization.slug}" if email else ""
         supplied = self.data.get("username")
-        if supplied not in (None, "") and supplied != expected:
+        if supplied not in (None, "") and str(supplied).strip().lower() != expected:
             self.error(
                 "username", f"The username is made from the email and organization: {expected or 'email#organization'}."
             )
@@ -179,7 +217,7 @@ class _Cleaner:
             if field not in self.data:
                 continue
             ids = self.data[field] or []
-            if not isinstance(ids, list | tuple):
+            if not isinstance(ids, list | tuple) or not all(isinstance(i, str | int | uuid.UUID) for i in ids):
                 self.error(field, f"Send a list of {noun} ids.")
                 continue
             wanted = [str(i) for i in dict.fromkeys(ids)]
@@ -205,8 +243,8 @@ class _Cleaner:
             return
         try:
             self.values["health_card"] = check_health_card(
-                card.get("number") or "", card.get("province") or "", card.get("version_code") or "",
-                card.get("expiry_date"),
+                str(card.get("number") or ""), str(card.get("province") or ""),
+                str(card.get("version_code") or ""), card.get("expiry_date"),
                 given_name=self.current("given_name", ""), family_name=self.current("family_name", ""),
                 date_of_birth=self.current("date_of_birth"), gender=self.current("gender", ""),
             )
@@ -230,9 +268,17 @@ class _Cleaner:
             raise PatientRuleError(self.errors)
 
 
-def _is_uuid(value) -> bool:
-    import uuid
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
+
+def _is_uuid(value) -> bool:
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -305,6 +351,33 @@ MODEL_FIELDS = {
 }
 
 
+def clean_registration(
+    organization, data: dict, *, actor: Actor, as_lead: bool = False, with_account: bool = False,
+    also_required: tuple[str, ...] = (),
+) -> dict:
+    """Every check `register_patient` makes before writing, without writing: the cleaned values
+    (domain names), or PatientRuleError listing every field error. The CSV import checks each row
+    with this, then writes in bulk."""
+    cleaner = _Cleaner(organization, data, actor=actor)
+    cleaner.clean(allow_unknown_birth_date=as_lead, unchecked_phone_parts=as_lead)
+    values = cleaner.values
+    if as_lead:
+        if values.get("gender") in (None, Patient.Gender.UNKNOWN) and "gender" not in cleaner.errors:
+            cleaner.error("gender", "Gender is required.")
+    else:
+        phone_parts_wrong = "local_phone" in cleaner.errors or "calling_code" in cleaner.errors
+        for field in missing_for_full_patient(organization, values):
+            if field not in cleaner.errors and not (field == "phone" and phone_parts_wrong):
+                cleaner.error(field, "This field is required.")
+    for field in also_required:
+        if not str(values.get(field) or "").strip() and field not in cleaner.errors:
+            cleaner.error(field, "This field is required.")
+    if with_account and not values.get("email") and "email" not in cleaner.errors:
+        cleaner.error("email", "This field is required.")
+    cleaner.raise_if_errors()
+    return values
+
+
 def register_patient(
     organization,
     data: dict,
@@ -313,11 +386,13 @@ def register_patient(
     as_lead: bool = False,
     with_account: bool = False,
     allow_possible_duplicates: bool = True,
+    also_required: tuple[str, ...] = (),
 ) -> Patient:
     """Register a patient (or, with `as_lead`, a lead) in `organization`.
 
     `data` uses domain names: given_name, family_name, preferred_name, full_name, gender,
-    date_of_birth, email, phone (or calling_code + local_phone), province, password, username,
+    date_of_birth, email, phone (or calling_code + local_phone; optional phone_region, a region code
+    such as GB, reads a phone typed without a country code in that region), province, password, username,
     roles, emr_id, referrer, meta, unread_notifications, accepts_marketing, has_insurance,
     providers, groups (ids), health_card ({number, version_code, province, expiry_date}),
     verifications ({channel: status}).
@@ -325,20 +400,13 @@ def register_patient(
     `with_account`: the "Create a Patient" contract, which always creates a login, so it needs an email.
     `allow_possible_duplicates=False` (intake form until the clerk confirms) refuses when
     `find_possible_duplicates` finds someone.
+    `also_required`: fields a contract requires beyond what a full patient needs (the Register
+    Patient contract: preferred_name and calling_code for a non-lead).
+    A lead's calling_code + local_phone are stored as sent even when they are not a valid number yet.
     """
-    cleaner = _Cleaner(organization, data, actor=actor)
-    cleaner.clean(allow_unknown_birth_date=as_lead)
-    values = cleaner.values
-    if as_lead:
-        if values.get("gender") in (None, Patient.Gender.UNKNOWN) and "gender" not in cleaner.errors:
-            cleaner.error("gender", "Gender is required.")
-    else:
-        for field in missing_for_full_patient(organization, values):
-            if field not in cleaner.errors and not (field == "phone" and "local_phone" in cleaner.errors):
-                cleaner.error(field, "This field is required.")
-    if with_account and not values.get("email") and "email" not in cleaner.errors:
-        cleaner.error("email", "This field is required.")
-    cleaner.raise_if_errors()
+    values = clean_registration(
+        organization, data, actor=actor, as_lead=as_lead, with_account=with_account, also_required=also_required
+    )
 
     card = values.get("health_card")
     if not allow_possible_duplicates:
@@ -393,8 +461,6 @@ def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
         for field in missing_for_full_patient(organization, merged):
             if field in values and field not in cleaner.errors:
                 cleaner.error(field, "This field is required.")
-    if values.get("password") and not cleaner.current("email"):
-        cleaner.error("password", "A patient account needs an email address.")
     cleaner.raise_if_errors()
 
     changed_channels = [
@@ -419,6 +485,7 @@ def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
                     patient, values.get("verifications", {}), actor, reset_channels=changed_channels
                 )
     except IntegrityError as exc:
+        patient.refresh_from_db()  # the caller's object shows what is stored, not the refused change
         raise _conflict_from(exc) from exc
     card = values.get("health_card")
     patient.health_card_warnings = card.warnings if card else []
@@ -438,6 +505,7 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
     organization = patient.organization
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk, organization=organization)
+        locked.organization = organization  # the same row: spares a query wherever the patient's org is read
         if not locked.is_lead:
             raise NotALeadError()
         cleaner = _Cleaner(organization, missing_fields, actor=actor, patient=locked)
@@ -473,6 +541,9 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
             if matches:
                 raise PossibleDuplicatesError(matches)
 
+        changed_channels = [
+            c for c in ("email", "phone") if c in values and str(values[c] or "") != str(getattr(locked, c) or "")
+        ]
         for field in MODEL_FIELDS:
             if field in values:
                 setattr(locked, field, values[field])
@@ -484,6 +555,8 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
         try:
             with transaction.atomic():
                 _save(locked, actor, "Promoted from lead to patient")
+                if changed_channels:  # a new email or phone is not the one that was verified
+                    _apply_verifications(locked, {}, actor, reset_channels=changed_channels)
                 if "providers" in values:
                     locked.providers.set(values["providers"])
                 if "groups" in values:

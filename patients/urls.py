@@ -1,8 +1,19 @@
+"""Front-desk pages (HTML). The API lives in patients/api/."""
+
 from django.urls import path
-from django.views.generic import RedirectView
+
+from patients.views import access, duplicates, records, register, search
 
 app_name = "frontdesk"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", access.home, name="home"),
+    path("patients/", search.patient_list, name="patient_list"),
+    path("patients/new/", register.register, name="register"),
+    path("patients/new-lead/", register.quick_lead, name="quick_lead"),
+    path("patients/possible-duplicates/", duplicates.live_check, name="duplicates_check"),
+    path("patients/<uuid:pk>/", records.patient_detail, name="patient_detail"),
+    path("patients/<uuid:pk>/edit/", records.patient_edit, name="patient_edit"),
+    path("patients/<uuid:pk>/complete/", records.complete_registration, name="complete_registration"),
+    path("patients/<uuid:pk>/saved/", register.saved, name="patient_saved"),
 ]

@@ -5,7 +5,7 @@ with a message meant for the person who typed it.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import phonenumbers
 from django.contrib.auth import password_validation
@@ -42,9 +42,25 @@ def clean_phone(raw, region: str) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise FieldError("Enter a valid phone number.") from exc
-    if not phonenumbers.is_valid_number(number):
+    # The region's own check first: the same answer for its numbers, without trying every region that
+    # shares the calling code (25 of them for +1); it keeps the CSV import fast.
+    if not (phonenumbers.is_valid_number_for_region(number, region) or phonenumbers.is_valid_number(number)):
         raise FieldError(f"Enter a valid phone number (numbers without a country code are read as {region}).")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def calling_code_problem(calling_code) -> str | None:
+    """Why '+97x' is not a country calling code, or None (also for an empty one)."""
+    code = str(calling_code or "").strip()
+    if not code:
+        return None
+    digits = code[1:] if code.startswith("+") else code
+    if not digits.isdigit() or len(digits) > 4:
+        return "Enter a calling code such as +1 or +971."
+    # '+1684' (a code written with its area code) is not a country code but still makes a valid number.
+    if phonenumbers.region_code_for_country_code(int(digits)) == "ZZ" and len(digits) <= 3:
+        return f"+{digits} is not a country calling code."
+    return None
 
 
 def phone_from_parts(calling_code, local_phone, region: str) -> str:
@@ -64,6 +80,8 @@ def phone_from_parts(calling_code, local_phone, region: str) -> str:
 def parse_date(value, label="date") -> date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
@@ -95,6 +113,8 @@ def clean_email(value) -> str:
     email = str(value or "").strip()
     if not email:
         return ""
+    if len(email) > 254:
+        raise FieldError("Use at most 254 characters.")
     try:
         validate_email(email)
     except ValidationError as exc:
@@ -138,9 +158,12 @@ def clean_password(password, *, email="", given_name="", family_name="") -> str:
     """Django's validators (settings.AUTH_PASSWORD_VALIDATORS, min 10 plus complexity). Returns it unchanged."""
     if not password:
         return ""
-    from types import SimpleNamespace
+    if not isinstance(password, str):
+        raise FieldError("Send the password as text.")
+    from django.contrib.auth import get_user_model
 
-    user_like = SimpleNamespace(username=email, email=email, first_name=given_name, last_name=family_name)
+    # An unsaved user (never stored): the similarity validator needs a model instance (`_meta`).
+    user_like = get_user_model()(username=email, email=email, first_name=given_name, last_name=family_name)
     try:
         password_validation.validate_password(password, user=user_like)
     except ValidationError as exc:
@@ -148,7 +171,10 @@ def clean_password(password, *, email="", given_name="", family_name="") -> str:
     return password
 
 
-def clean_non_negative_int(value, label) -> int:
+MAX_STORED_INT = 2**31 - 1  # the largest value a PositiveIntegerField holds on every database
+
+
+def clean_non_negative_int(value, label, maximum=MAX_STORED_INT) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
             if isinstance(value, float) and value.is_integer():
@@ -161,6 +187,8 @@ def clean_non_negative_int(value, label) -> int:
             raise FieldError(f"Enter a whole number for {label}.") from exc
     if value < 0:
         raise FieldError(f"{label.capitalize()} cannot be negative.")
+    if value > maximum:
+        raise FieldError(f"{label.capitalize()} is too large (at most {maximum}).")
     return value
 
 
@@ -180,7 +208,7 @@ def clean_verification_statuses(value) -> dict[str, str]:
             status = "verified" if status else "unverified"
         if isinstance(status, dict):
             status = status.get("status")
-        if status not in statuses:
+        if not isinstance(status, str) or status not in statuses:
             raise FieldError(f"Unknown status for {channel}: use one of {', '.join(sorted(statuses))}.")
         cleaned[channel] = status
     return cleaned

@@ -1,0 +1,79 @@
+"""Organizations with their providers, patient groups, memberships and API keys; providers and groups."""
+
+from django.contrib import admin
+
+from organizations.admin.scoping import OrganizationScopedAdmin, ScopedInlineMixin
+from organizations.models import ApiKey, Membership, Organization, PatientGroup, Provider
+
+
+class ProviderInline(ScopedInlineMixin, admin.TabularInline):
+    model = Provider
+    fields = ["name", "is_active"]
+    extra = 0
+
+
+class PatientGroupInline(ScopedInlineMixin, admin.TabularInline):
+    model = PatientGroup
+    fields = ["name"]
+    extra = 0
+
+
+class MembershipInline(ScopedInlineMixin, admin.TabularInline):
+    model = Membership
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
+class ApiKeyInline(ScopedInlineMixin, admin.TabularInline):
+    """Listed here; issued, renamed and revoked on the API key pages (the raw key is shown only there, once)."""
+
+    model = ApiKey
+    read_only = True
+    fields = readonly_fields = ["name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_path = "pk"
+    list_display = ["name", "slug", "portal_domain", "default_phone_region", "is_active", "requires_email",
+                    "allows_self_registration", "created_at"]
+    list_filter = ["is_active", "requires_email", "allows_self_registration"]
+    search_fields = ["name", "slug"]
+    ordering = ["name"]
+    inlines = [ProviderInline, PatientGroupInline, MembershipInline, ApiKeyInline]
+    fields = ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "is_active",
+              "allows_self_registration", "requires_email", "last_patient_number", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["last_patient_number", "created_at"]
+        if not request.user.is_superuser:
+            # Only the platform operator renames a tenant's address or switches it off.
+            readonly += ["slug", "portal_domain", "is_active"]
+        return readonly
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Provider)
+class ProviderAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "organization", "is_active"]
+    list_filter = ["organization", "is_active"]
+    list_select_related = ["organization"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+
+@admin.register(PatientGroup)
+class PatientGroupAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "organization"]
+    list_filter = ["organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name"]
+    ordering = ["name"]

@@ -1,0 +1,115 @@
+"""Patient accounts: sign-in with the `email#organization-slug` username, bearer tokens, sign-out.
+
+A patient's login is separate from staff users: a patient token can only ever reach the
+patient's own record (see patients/api/authentication.py).
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.hashers import check_password, is_password_usable, make_password
+from django.db.models import F
+from django.utils import timezone
+
+from patients.errors import SignInError
+from patients.models import Patient, PatientToken
+
+TOKEN_PREFIX = "pat_"
+TOKEN_LIFETIME = timedelta(hours=12)
+MAX_FAILED_SIGN_INS = 10
+LOCKOUT = timedelta(minutes=15)
+
+
+def hash_token(raw: str) -> str:
+    # Tokens are 256-bit random strings: a fast hash is enough (nothing to guess from) and keeps
+    # each authenticated request to one indexed lookup.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _find_account(username: str, organization=None) -> Patient | None:
+    email, sep, slug = username.rpartition("#")
+    if not sep or not email or not slug:
+        return None
+    patients = Patient.objects.select_related("organization").filter(
+        username=username, organization__slug=slug, organization__is_active=True
+    ).exclude(status=Patient.Status.ARCHIVED)
+    if organization is not None:
+        patients = patients.for_organization(organization)
+    return patients.first()
+
+
+def sign_in(username, password, *, organization=None) -> tuple[PatientToken, str]:
+    """Check a patient's username (`email#organization-slug`) and password; return (token, raw token).
+
+    `organization` (e.g. from a clinic's own portal domain) restricts the search to it. Every
+    refusal raises the same `SignInError`, and costs one password hash, whether or not the
+    account exists. 10 failures in a row lock the account for 15 minutes.
+    """
+    username = str(username or "").strip().lower()
+    password = str(password or "")
+    patient = _find_account(username, organization)
+    if patient is None or not is_password_usable(patient.password or None):
+        make_password(password)  # the same work as checking a real password, so timing tells nothing
+        raise SignInError()
+
+    now = timezone.now()
+
+    def upgrade_hash(raw):
+        Patient.objects.filter(pk=patient.pk).update(password=make_password(raw))
+
+    correct = check_password(password, patient.password, upgrade_hash)
+    if patient.locked_until is not None and patient.locked_until > now:
+        raise SignInError()
+    rows = Patient.objects.filter(pk=patient.pk)
+    if not correct:
+        # Counters change with UPDATE ... SET n = n + 1 (no history row, safe under concurrency).
+        rows.update(failed_sign_ins=F("failed_sign_ins") + 1)
+        rows.filter(failed_sign_ins__gte=MAX_FAILED_SIGN_INS).update(locked_until=now + LOCKOUT, failed_sign_ins=0)
+        raise SignInError()
+    if patient.failed_sign_ins or patient.locked_until:
+        rows.update(failed_sign_ins=0, locked_until=None)
+    return issue_token(patient)
+
+
+def issue_token(patient: Patient) -> tuple[PatientToken, str]:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = PatientToken.objects.create(
+        organization_id=patient.organization_id, patient=patient, token_hash=hash_token(raw),
+        expires_at=timezone.now() + TOKEN_LIFETIME,
+    )
+    return token, raw
+
+
+def token_for_raw(raw: str) -> PatientToken | None:
+    """The usable token (not expired, not revoked, patient not archived, organization active), or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    return (
+        PatientToken.objects.select_related("patient", "patient__organization")
+        .filter(
+            token_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now(),
+            patient__organization__is_active=True,
+        )
+        .exclude(patient__status=Patient.Status.ARCHIVED)
+        .first()
+    )
+
+
+def patient_for_token(raw: str) -> Patient | None:
+    token = token_for_raw(raw)
+    return token.patient if token is not None else None
+
+
+def sign_out(token: PatientToken) -> None:
+    """Revoke `token` (a PatientToken, or its raw value)."""
+    if isinstance(token, str):
+        token = PatientToken.objects.filter(token_hash=hash_token(token)).first()
+        if token is None:
+            return
+    PatientToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def sign_out_everywhere(patient: Patient) -> int:
+    """Revoke every token of `patient` (e.g. after a password change); returns how many."""
+    return PatientToken.objects.filter(patient=patient, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,0 +1,325 @@
+"""Patient accounts and contact verification over the v1 API.
+
+- `POST /api/v1/patients/sign-in`, `POST /api/v1/patients/sign-out`
+- `GET`/`PATCH /api/v1/me`: the signed-in patient's own contact details
+- `POST /api/v1/patients/{id}/verifications/{channel}` (send a code) and `.../confirm`
+
+Who may do what: a patient token reaches only its own patient (sign-out, /me, send and confirm
+its own codes). An organization's API keys and staff sessions may send a code to any of the
+organization's patients; staff may also confirm a code the patient reads out to them (as the front
+desk's "Enter code" does), API keys may not. Anything else: 401, 403, or 404 for a patient out of reach.
+Thin adapters over patients/accounts.py and patients/verification.py; errors in the v1 error shape.
+"""
+
+import uuid
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from organizations.authentication import ApiKeyAuthentication
+from organizations.resolution import resolve_caller
+from patients import accounts, verification
+from patients.actors import Actor
+from patients.api.authentication import PatientTokenAuthentication, signed_in_patient
+from patients.api.errors import ErrorSerializer, error_body, rename_errors
+from patients.errors import PatientRuleError, SignInError, TooManyRequestsError
+from patients.models import Channel, Patient, Verification
+from patients.services import update_patient
+
+ME_FIELDS = {
+    "email": "email",
+    "phone": "phone",
+    "preferredName": "preferred_name",
+    "province": "province",
+    "acceptsMarketing": "accepts_marketing",
+}
+CONTRACT_FIELD_NAMES = {domain: name for name, domain in ME_FIELDS.items()} | {
+    "username": "email", "local_phone": "phone", "calling_code": "phone",
+}
+
+
+class AccountThrottle(ScopedRateThrottle):
+    """The view's `throttle_scope`, counted per patient, API key or staff user, else per client address."""
+
+    def get_rate(self):
+        # Read at request time (not at import), so an operator's or a test's setting applies.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        patient = signed_in_patient(request)
+        api_key = getattr(request, "api_key", None)
+        if patient is not None:
+            ident = f"patient:{patient.pk}"
+        elif api_key is not None:
+            ident = f"key:{api_key.pk}"
+        elif getattr(request.user, "is_authenticated", False):
+            ident = f"user:{request.user.pk}"
+        elif api_settings.NUM_PROXIES is None:
+            # REMOTE_ADDR, not X-Forwarded-For: a client could send a new one with every request.
+            ident = request.META.get("REMOTE_ADDR") or "unknown"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def _errors(*statuses):
+    return {code: OpenApiResponse(ErrorSerializer) for code in statuses}
+
+
+class AccountView(APIView):
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [AccountThrottle]
+    contract_field_names = CONTRACT_FIELD_NAMES
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if signed_in_patient(request) is not None:
+            # DRF copies request.user onto the Django request, where django-simple-history reads
+            # it as the staff user behind a change: a patient is not one.
+            request._request.user = AnonymousUser()
+
+    def handle_exception(self, exc):
+        # Two refusals the shared handler would call "invalid": give them their own code and headers.
+        if isinstance(exc, TooManyRequestsError):
+            body = error_body(429, exc.message, rename_errors(exc.errors, self.contract_field_names), "throttled")
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return Response(body, status=429, headers=headers)
+        if isinstance(exc, SignInError):
+            body = error_body(401, exc.message, rename_errors(exc.errors, None), "invalid_credentials")
+            return Response(body, status=401, headers={"WWW-Authenticate": 'Bearer realm="patients"'})
+        return super().handle_exception(exc)
+
+    def body(self, request) -> dict:
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError("Send a JSON object.")
+        return request.data
+
+
+class IsSignedInPatient(BasePermission):
+    message = "Sign in as a patient: send 'Authorization: Bearer <patient token>'."
+
+    def has_permission(self, request, view):
+        return signed_in_patient(request) is not None
+
+
+# --- sign-in, sign-out ----------------------------------------------------------------------------
+
+class SignInRequest(serializers.Serializer):
+    username = serializers.CharField(max_length=400, help_text="`email#organization-slug`, e.g. ana@example.com#maple")
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class SignInAnswer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Bearer <token>`. Shown once.")
+    tokenType = serializers.CharField(default="Bearer")
+    expiresAt = serializers.DateTimeField()
+    patientId = serializers.UUIDField()
+
+
+class SignInView(AccountView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "sign_in"
+
+    @extend_schema(
+        operation_id="patient_sign_in", tags=["Patient accounts"], request=SignInRequest,
+        responses={200: SignInAnswer, **_errors(400, 401, 429)},
+        summary="Sign in as a patient",
+        description="Answers a patient token valid for 12 hours. Every refusal (unknown username, wrong or "
+                    "unset password, account locked for 15 minutes after 10 failures in a row) is the same 401.",
+    )
+    def post(self, request):
+        form = SignInRequest(data=self.body(request))
+        form.is_valid(raise_exception=True)
+        token, raw = accounts.sign_in(form.validated_data["username"], form.validated_data["password"])
+        return Response({
+            "token": raw, "tokenType": "Bearer", "expiresAt": token.expires_at, "patientId": str(token.patient_id),
+        })
+
+
+class SignOutView(AccountView):
+    authentication_classes = [PatientTokenAuthentication]
+    permission_classes = [IsSignedInPatient]
+    throttle_scope = "sign_in"
+
+    @extend_schema(
+        operation_id="patient_sign_out", tags=["Patient accounts"], request=None,
+        responses={204: None, **_errors(401, 403, 429)}, summary="Revoke the patient token sent with this request",
+    )
+    def post(self, request):
+        accounts.sign_out(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the patient's own details --------------------------------------------------------------------
+
+def render_verifications(patient: Patient) -> dict:
+    return {channel: row["status"] for channel, row in verification.verification_statuses(patient).items()}
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True, help_text="`email#organization-slug`; follows the email.")
+    firstName = serializers.CharField(read_only=True)
+    lastName = serializers.CharField(read_only=True)
+    preferredName = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True, help_text="Changing it resets its verification.")
+    phone = serializers.CharField(required=False, allow_blank=True, help_text="E.164; changing it resets its "
+                                                                                 "verification.")
+    province = serializers.CharField(required=False, allow_blank=True)
+    acceptsMarketing = serializers.BooleanField(required=False)
+    verifications = serializers.DictField(
+        child=serializers.ChoiceField(choices=Verification.Status.choices), read_only=True,
+        help_text='{"email": "verified", "phone": "unverified"}',
+    )
+
+
+def render_me(patient: Patient) -> dict:
+    return {
+        "id": str(patient.pk),
+        "username": patient.username,
+        "firstName": patient.given_name,
+        "lastName": patient.family_name,
+        "preferredName": patient.preferred_name,
+        "email": patient.email,
+        "phone": str(patient.phone or ""),
+        "province": patient.province,
+        "acceptsMarketing": patient.accepts_marketing,
+        "verifications": render_verifications(patient),
+    }
+
+
+class MeView(AccountView):
+    authentication_classes = [PatientTokenAuthentication]
+    permission_classes = [IsSignedInPatient]
+    throttle_scope = "verification"
+
+    @extend_schema(
+        operation_id="patient_me", tags=["Patient accounts"], responses={200: MeSerializer, **_errors(401, 403)},
+        summary="The signed-in patient's contact details",
+    )
+    def get(self, request):
+        return Response(render_me(Patient.objects.prefetch_related("verifications").get(pk=request.auth.patient_id)))
+
+    @extend_schema(
+        operation_id="patient_me_update", tags=["Patient accounts"], request=MeSerializer,
+        responses={200: MeSerializer, **_errors(400, 401, 403, 409)},
+        summary="Change the signed-in patient's contact details",
+        description=f"Only {', '.join(ME_FIELDS)} can be changed. A new email or phone resets that "
+                    "channel to unverified; a new email also changes the username.",
+    )
+    def patch(self, request):
+        data = self.body(request)
+        refused = {key: ["This field cannot be changed here."] for key in data if key not in ME_FIELDS}
+        if refused:
+            raise PatientRuleError(refused)
+        patient = request.auth.patient
+        changes = {ME_FIELDS[key]: value for key, value in data.items()}
+        update_patient(patient, changes, actor=Actor(channel=Channel.PATIENT, patient=patient))
+        return Response(render_me(Patient.objects.prefetch_related("verifications").get(pk=patient.pk)))
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+class VerificationAnswer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Verification.ChannelName.choices)
+    status = serializers.ChoiceField(choices=Verification.Status.choices)
+    destination = serializers.CharField(help_text="The email address or phone number the code went to.")
+    method = serializers.CharField(allow_null=True, help_text="code, in_person or external once verified.")
+    verifiedAt = serializers.DateTimeField(allow_null=True)
+    codeExpiresAt = serializers.DateTimeField(allow_null=True)
+    resendAfter = serializers.IntegerField(required=False, help_text="Seconds before another code may be sent.")
+
+
+def render_verification(row: Verification) -> dict:
+    verified = row.status == Verification.Status.VERIFIED
+    answer = {
+        "channel": row.channel,
+        "status": row.status,
+        "destination": row.destination,
+        "method": row.method if verified else None,
+        "verifiedAt": row.verified_at if verified else None,
+        "codeExpiresAt": row.code_expires_at if row.code_hash else None,
+    }
+    if hasattr(row, "resend_after"):
+        answer["resendAfter"] = row.resend_after
+    return answer
+
+
+class VerificationView(AccountView):
+    authentication_classes = [ApiKeyAuthentication, PatientTokenAuthentication, SessionAuthentication]
+    throttle_scope = "verification"
+
+    def reach(self, request, patient_id, channel) -> tuple[Patient, Actor]:
+        """The patient this caller may act on (else 401, 403 or 404), and the caller as an Actor."""
+        patient = signed_in_patient(request)
+        if patient is not None:
+            candidates = Patient.objects.for_organization(patient.organization_id).filter(pk=patient.pk)
+            actor = Actor(channel=Channel.PATIENT, patient=patient)
+        else:
+            # An API key, or a staff session (its chosen organization, or X-Organization-ID).
+            caller = resolve_caller(request)
+            candidates = Patient.objects.for_organization(caller.organization)
+            if caller.api_key is not None:
+                actor = Actor.for_api_key(caller.api_key)
+            else:
+                actor = Actor.for_user(caller.user, Channel.API)
+        if channel not in verification.CHANNELS:
+            raise Http404("Unknown channel: use email or phone.")
+        try:
+            found = candidates.select_related("organization").get(pk=uuid.UUID(str(patient_id)))
+        except (ValueError, Patient.DoesNotExist) as exc:
+            raise Http404("Not found.") from exc
+        return found, actor
+
+
+class StartVerificationView(VerificationView):
+    @extend_schema(
+        operation_id="patient_verification_start", tags=["Contact verification"], request=None,
+        responses={202: VerificationAnswer, **_errors(400, 401, 403, 404, 409, 429)},
+        summary="Send a one-time code to the patient's email address or phone number",
+        description="Channel `email` or `phone`. The code (6 digits, valid 10 minutes) is delivered in the "
+                    "background. One code a minute and 10 a day per channel (429 with Retry-After). Allowed "
+                    "for the patient themself (patient token), the organization's API keys and staff.",
+    )
+    def post(self, request, patient_id, channel):
+        patient, actor = self.reach(request, patient_id, channel)
+        row = verification.start_verification(patient, channel, actor=actor)
+        return Response(render_verification(row), status=status.HTTP_202_ACCEPTED)
+
+
+class ConfirmRequest(serializers.Serializer):
+    code = serializers.CharField(max_length=20, help_text="The 6-digit code.")
+
+
+class ConfirmVerificationView(VerificationView):
+    @extend_schema(
+        operation_id="patient_verification_confirm", tags=["Contact verification"], request=ConfirmRequest,
+        responses={200: VerificationAnswer, **_errors(400, 401, 403, 404, 409, 429)},
+        summary="Confirm the one-time code: the channel becomes verified",
+        description="Allowed for the patient themself and for staff (a code the patient reads out); not for API "
+                    "keys. A wrong code counts against 5 tries, after which the code no longer works.",
+    )
+    def post(self, request, patient_id, channel):
+        patient, actor = self.reach(request, patient_id, channel)
+        if actor.api_key is not None:
+            raise exceptions.PermissionDenied(
+                "An API key can send a code but not confirm it: the patient confirms it, signed in, or the "
+                "front desk enters it."
+            )
+        form = ConfirmRequest(data=self.body(request))
+        form.is_valid(raise_exception=True)
+        row = verification.confirm_verification(patient, channel, form.validated_data["code"], actor=actor)
+        return Response(render_verification(row))
+

@@ -1,0 +1,214 @@
+"""The "Create a Patient" contract's shapes: camelCase in and out, domain names inside.
+
+The write serializer only renames fields (and refuses names the contract does not have): every
+rule lives in patients/services.py and patients/validation.py. Its declared fields are the
+contract as the OpenAPI schema shows it.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from patients.api.errors import NON_FIELD
+from patients.health_cards import PROVINCES
+from patients.models import Patient, Verification
+
+CONTRACT_TO_DOMAIN = {
+    "email": "email",
+    "password": "password",
+    "firstName": "given_name",
+    "lastName": "family_name",
+    "gender": "gender",
+    "phone": "phone",
+    "username": "username",
+    "roles": "roles",
+    "dateOfBirth": "date_of_birth",
+    "meta": "meta",
+    "unreadNotifications": "unread_notifications",
+    "emrId": "emr_id",
+    "referrer": "referrer",
+    "hcCard": "health_card",
+    "acceptsMarketing": "accepts_marketing",
+    "hasInsurance": "has_insurance",
+    "providers": "providers",
+    "groups": "groups",
+    "verifications": "verifications",
+    "province": "province",
+}
+HEALTH_CARD_TO_DOMAIN = {"number": "number", "versionCode": "version_code", "province": "province",
+                         "expiryDate": "expiry_date"}
+# Output-only fields: ignored when sent back (so a GET answer can be PATCHed as it is).
+READ_ONLY_FIELDS = {"id", "status", "patientNo", "createdAt", "updatedAt", "warnings"}
+READ_ONLY_HEALTH_CARD_FIELDS = {"expired"}
+
+# Error keys: domain name -> contract name.
+DOMAIN_TO_CONTRACT = {domain: contract for contract, domain in CONTRACT_TO_DOMAIN.items()}
+DOMAIN_TO_CONTRACT.update({f"health_card.{d}": f"hcCard.{c}" for c, d in HEALTH_CARD_TO_DOMAIN.items()})
+DOMAIN_TO_CONTRACT.update({"local_phone": "phone", "calling_code": "phone", "full_name": "firstName"})
+
+GENDERS = [g.value for g in Patient.Gender]
+STATUSES = [s.value for s in Verification.Status]
+
+
+@extend_schema_field({
+    "oneOf": [
+        {"type": "string", "enum": GENDERS},
+        {"type": "object", "properties": {"value": {"type": "string", "enum": GENDERS}}, "required": ["value"]},
+    ],
+    "description": "The patient's gender: a string or an object {\"value\": ...}. "
+                   "Also accepted: M, F, O, U and any letter case.",
+    "example": "female",
+})
+class GenderField(serializers.Field):
+    pass
+
+
+class HealthCardWriteSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="As printed; spaces and dashes are ignored.")
+    versionCode = serializers.CharField(required=False, allow_blank=True, help_text="0 to 2 letters (Ontario).")
+    province = serializers.ChoiceField(choices=sorted(PROVINCES), help_text="Issuing province or territory.")
+    expiryDate = serializers.DateField(required=False, allow_null=True,
+                                       help_text="YYYY-MM-DD. An expired card is accepted (and flagged).")
+
+
+class VerificationsSerializer(serializers.Serializer):
+    email = serializers.ChoiceField(choices=Verification.Status.choices, required=False, help_text="unverified, pending or verified (true/false too).")
+    phone = serializers.ChoiceField(choices=Verification.Status.choices, required=False, help_text="unverified, pending or verified (true/false too).")
+
+
+class PatientWriteSerializer(serializers.Serializer):
+    """A patient as an external system sends it (POST: the required fields; PATCH: any subset)."""
+
+    email = serializers.EmailField(help_text="Unique within the organization (case-insensitive).")
+    password = serializers.CharField(
+        required=False, write_only=True, style={"input_type": "password"},
+        help_text="Creates the patient's login. At least 10 characters with a letter, a digit and a symbol; "
+                  "not common, not all digits, not like the email or name. Never echoed.",
+    )
+    firstName = serializers.CharField(max_length=150)
+    lastName = serializers.CharField(max_length=150)
+    gender = GenderField()
+    phone = serializers.CharField(
+        help_text="Digits (spaces, dashes and brackets allowed; no letters). Read in the organization's region "
+                  "unless it starts with +; stored and answered as E.164."
+    )
+    username = serializers.CharField(
+        required=False, help_text="Always email#organization-slug; generated when left out, an error if different."
+    )
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Patient.ROLES), required=False,
+                                  help_text='Defaults to ["patient"].')
+    dateOfBirth = serializers.DateField(help_text="YYYY-MM-DD, not in the future, not before 1900-01-01.")
+    meta = serializers.DictField(required=False, help_text="Any JSON object, stored as sent.")
+    unreadNotifications = serializers.IntegerField(required=False, min_value=0, help_text="Defaults to 0.")
+    emrId = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                     help_text="The patient's id in the EMR; unique within the organization.")
+    referrer = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    hcCard = HealthCardWriteSerializer(required=False, allow_null=True,
+                                       help_text="Checked by the province's rules; unique per organization.")
+    acceptsMarketing = serializers.BooleanField(required=False, help_text="Defaults to false.")
+    hasInsurance = serializers.BooleanField(required=False, help_text="Defaults to false.")
+    providers = serializers.ListField(child=serializers.UUIDField(), required=False,
+                                      help_text="Ids of the organization's providers.")
+    groups = serializers.ListField(child=serializers.UUIDField(), required=False,
+                                   help_text="Ids of the organization's patient groups.")
+    verifications = VerificationsSerializer(
+        required=False,
+        help_text="Trusted callers (API keys, staff) may state a channel as verified; it is recorded as "
+                  "verified externally, by that caller. Self-registration cannot set this.",
+    )
+    province = serializers.CharField(required=False, allow_blank=True, max_length=2,
+                                     help_text="Two-letter Canadian province/territory or US state code.")
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({NON_FIELD: ["Send the patient as a JSON object."]})
+        values, errors = {}, {}
+        for name, value in data.items():
+            if name in READ_ONLY_FIELDS:
+                continue
+            domain = CONTRACT_TO_DOMAIN.get(name)
+            if domain is None:
+                errors[name] = ["Unknown field (field names are case-sensitive, e.g. firstName)."]
+                continue
+            if domain == "health_card" and isinstance(value, dict):
+                value, card_errors = _health_card_to_domain(value)
+                errors.update(card_errors)
+            values[domain] = value
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+
+def _health_card_to_domain(card: dict):
+    values, errors = {}, {}
+    for name, value in card.items():
+        if name in READ_ONLY_HEALTH_CARD_FIELDS:
+            continue
+        domain = HEALTH_CARD_TO_DOMAIN.get(name)
+        if domain is None:
+            errors[f"hcCard.{name}"] = ["Unknown field (use number, versionCode, province, expiryDate)."]
+        else:
+            values[domain] = value
+    return values, errors
+
+
+class HealthCardSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    versionCode = serializers.CharField(source="version_code")
+    province = serializers.CharField()
+    expiryDate = serializers.DateField(source="expiry_date", allow_null=True)
+    expired = serializers.BooleanField(source="is_expired", help_text="The expiry date has passed.")
+
+
+class VerificationStatusesSerializer(serializers.Serializer):
+    email = serializers.ChoiceField(choices=Verification.Status.choices)
+    phone = serializers.ChoiceField(choices=Verification.Status.choices)
+
+
+class PatientSerializer(serializers.Serializer):
+    """A stored patient as the contract answers it (never the password)."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Patient.Status.choices)
+    patientNo = serializers.IntegerField(source="patient_number", allow_null=True,
+                                         help_text="The organization's patient number (none for a lead).")
+    email = serializers.EmailField()
+    username = serializers.CharField()
+    firstName = serializers.CharField(source="given_name")
+    lastName = serializers.CharField(source="family_name")
+    gender = serializers.ChoiceField(choices=GENDERS)
+    phone = serializers.CharField(help_text="E.164, e.g. +14165550123.")
+    dateOfBirth = serializers.DateField(source="date_of_birth", allow_null=True)
+    roles = serializers.ListField(child=serializers.CharField())
+    meta = serializers.DictField()
+    unreadNotifications = serializers.IntegerField(source="unread_notifications")
+    emrId = serializers.IntegerField(source="emr_id", allow_null=True)
+    referrer = serializers.CharField()
+    hcCard = HealthCardSerializer(source="health_card", allow_null=True)
+    acceptsMarketing = serializers.BooleanField(source="accepts_marketing")
+    hasInsurance = serializers.BooleanField(source="has_insurance")
+    providers = serializers.SerializerMethodField()
+    groups = serializers.SerializerMethodField()
+    verifications = serializers.SerializerMethodField()
+    province = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    warnings = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_providers(self, patient):
+        return [str(p.pk) for p in patient.providers.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_groups(self, patient):
+        return [str(g.pk) for g in patient.groups.all()]
+
+    @extend_schema_field(VerificationStatusesSerializer)
+    def get_verifications(self, patient):
+        statuses = {c.value: Verification.Status.UNVERIFIED.value for c in Verification.ChannelName}
+        statuses.update({v.channel: v.status for v in patient.verifications.all()})
+        return statuses
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, patient):
+        """Things staff should check, e.g. a Quebec health card that does not match the name (POST/PATCH only)."""
+        return list(getattr(patient, "health_card_warnings", []))

@@ -1,0 +1,42 @@
+"""Rate limits of the v1 API (rates: settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])."""
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        # Read at request time (not at import) so an operator's or a test's setting applies.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # X-Forwarded-For is only believed behind a configured number of proxies (NUM_PROXIES);
+        # otherwise anyone could dodge the limit by sending a new one with each request.
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR") or "unknown"
+        return super().get_ident(request)
+
+
+class SelfRegistrationThrottle(_SettingsRateThrottle):
+    """Keyless registrations (patients registering themselves), per client address."""
+
+    scope = "self_registration"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST" or getattr(request, "api_key", None) is not None:
+            return None
+        if request.user is not None and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class ApiKeyThrottle(_SettingsRateThrottle):
+    """Calls made with one API key."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request, view):
+        api_key = getattr(request, "api_key", None)
+        if api_key is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": api_key.pk}

@@ -1,0 +1,261 @@
+"""Front-desk forms: they carry HTML form fields to the services' domain names and the services'
+errors back next to the inputs.
+
+The rules (what is required, what a valid phone or health card is) live in patients.services and
+patients.validation; these forms only check shapes, such as a choice among the ones offered, so
+that one submit shows every problem the service finds at once.
+"""
+
+import phonenumbers
+from django import forms
+from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
+from localflavor.us.us_states import STATE_CHOICES as US_STATES
+
+from organizations.models import PHONE_REGIONS, PatientGroup, Provider
+from patients.errors import PatientRuleError
+from patients.health_cards import PROVINCES
+from patients.models import Patient
+from patients.services import missing_for_full_patient
+
+# Where each domain error key (see patients.errors) is shown in these forms.
+ERROR_FIELDS = {
+    "health_card": "health_card_number",
+    "health_card.number": "health_card_number",
+    "health_card.version_code": "health_card_version_code",
+    "health_card.province": "health_card_province",
+    "health_card.expiry_date": "health_card_expiry_date",
+    "local_phone": "phone",
+    "calling_code": "phone",
+}
+HEALTH_CARD_FIELDS = {
+    "health_card_number": "number",
+    "health_card_version_code": "version_code",
+    "health_card_province": "province",
+    "health_card_expiry_date": "expiry_date",
+}
+GENDER_CHOICES = [("", "Choose…")] + [
+    (g.value, g.label) for g in Patient.Gender if g != Patient.Gender.UNKNOWN
+]
+TEXT_LIMITS = {"given_name": 150, "family_name": 150, "preferred_name": 150, "full_name": 300}
+
+
+def phone_region_choices(default_region):
+    def label(region):
+        return f"{region} (+{phonenumbers.country_code_for_region(region)})"
+
+    others = [(r, label(r)) for r in PHONE_REGIONS if r != default_region]
+    return [(default_region, label(default_region))] + others
+
+
+def province_choices():
+    return [("", "Choose…"), ("Canada", list(CA_PROVINCES)), ("United States", list(US_STATES))]
+
+
+def text_field(label, name, **kwargs):
+    widget = forms.TextInput(attrs={"maxlength": TEXT_LIMITS[name], "autocomplete": "off"})
+    return forms.CharField(label=label, required=False, strip=True, widget=widget, **kwargs)
+
+
+def date_field(label, **kwargs):
+    # A text value handed to the service as typed: it says what is wrong with a bad date.
+    return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+def phone_fields():
+    region = forms.ChoiceField(label="Phone country", required=False)
+    phone = forms.CharField(
+        label="Phone", required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off", "maxlength": 32}),
+        help_text="Any format, e.g. (416) 555-0123. Start with + for another country.",
+    )
+    return region, phone
+
+
+class FrontDeskForm(forms.Form):
+    """Shared by the intake forms: the one-time token, required marks and service errors."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    required_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        if "phone_region" in self.fields:
+            self.fields["phone_region"].choices = phone_region_choices(organization.default_phone_region)
+        self.mark_required(self.required_fields)
+
+    def mark_required(self, names):
+        # Shown and announced as required; the service decides (the form is `novalidate`).
+        for name in names:
+            name = ERROR_FIELDS.get(name, name)
+            if name in self.fields:
+                self.fields[name].show_required = True
+                self.fields[name].widget.attrs.update({"required": True, "aria-required": "true"})
+
+    def add_rule_errors(self, error: PatientRuleError):
+        """Put a service's errors (domain keys) next to the matching inputs."""
+        for key, messages in error.errors.items():
+            name = ERROR_FIELDS.get(key, key)
+            for message in messages:
+                if name in self.fields:
+                    if message not in self.errors.get(name, []):
+                        self.add_error(name, message)
+                elif key == "__all__":
+                    self.add_error(None, message)
+                else:
+                    self.add_error(None, f"{key.replace('_', ' ').capitalize()}: {message}")
+
+
+class PatientForm(FrontDeskForm):
+    """A full patient: registration, editing, and completing a lead's registration."""
+
+    given_name = text_field("Given name", "given_name")
+    family_name = text_field("Family name", "family_name")
+    preferred_name = text_field("Preferred name", "preferred_name", help_text="Only if different from the given name.")
+    date_of_birth = date_field("Date of birth")
+    gender = forms.ChoiceField(label="Gender", choices=GENDER_CHOICES, required=False)
+    phone_region, phone = phone_fields()
+    email = forms.CharField(
+        label="Email", required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
+    )
+    province = forms.ChoiceField(label="Province or state", required=False)
+    health_card_number = forms.CharField(
+        label="Health card number", required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 30}),
+        help_text="Spaces and dashes are fine.",
+    )
+    health_card_version_code = forms.CharField(
+        label="Version code", required=False, widget=forms.TextInput(attrs={"maxlength": 2, "size": 3}),
+    )
+    health_card_province = forms.ChoiceField(
+        label="Issuing province", required=False, choices=[("", "Choose…")] + sorted(PROVINCES.items()),
+    )
+    health_card_expiry_date = date_field("Card expiry date")
+    providers = forms.MultipleChoiceField(label="Providers", required=False, widget=forms.CheckboxSelectMultiple)
+    groups = forms.MultipleChoiceField(label="Groups", required=False, widget=forms.CheckboxSelectMultiple)
+    accepts_marketing = forms.BooleanField(label="Agrees to receive news and offers", required=False)
+    has_insurance = forms.BooleanField(label="Has private insurance", required=False)
+
+    def __init__(self, *args, organization, for_lead=False, **kwargs):
+        self.required_fields = ("gender",) if for_lead else tuple(missing_for_full_patient(organization, {}))
+        super().__init__(*args, organization=organization, **kwargs)
+        self.fields["province"].choices = province_choices()
+        self.fields["providers"].choices = [
+            (str(pk), name) for pk, name in Provider.objects.for_organization(organization)
+            .filter(is_active=True).values_list("pk", "name")
+        ]
+        self.fields["groups"].choices = [
+            (str(pk), name)
+            for pk, name in PatientGroup.objects.for_organization(organization).values_list("pk", "name")
+        ]
+
+    @classmethod
+    def initial_for(cls, patient, providers=None, groups=None):
+        """The form's starting values for an existing patient (or lead)."""
+        card = getattr(patient, "health_card", None) if _has_card(patient) else None
+        if patient.phone:
+            phone = patient.phone.as_international
+        else:
+            phone = " ".join(p for p in (patient.calling_code, patient.local_phone) if p)
+        return {
+            "given_name": patient.given_name, "family_name": patient.family_name,
+            "preferred_name": patient.preferred_name,
+            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
+            "gender": patient.gender if patient.gender != Patient.Gender.UNKNOWN else "",
+            "phone_region": patient.organization.default_phone_region, "phone": phone,
+            "email": patient.email, "province": patient.province,
+            "health_card_number": card.number if card else "",
+            "health_card_version_code": card.version_code if card else "",
+            "health_card_province": card.province if card else "",
+            "health_card_expiry_date": card.expiry_date.isoformat() if card and card.expiry_date else "",
+            "providers": [str(p.pk) for p in (providers if providers is not None else patient.providers.all())],
+            "groups": [str(g.pk) for g in (groups if groups is not None else patient.groups.all())],
+            "accepts_marketing": patient.accepts_marketing, "has_insurance": patient.has_insurance,
+        }
+
+    def domain_data(self) -> dict:
+        """Every field, under the service's names (for a registration)."""
+        d = self.cleaned_data
+        data = {name: d[name] for name in ("given_name", "family_name", "preferred_name", "date_of_birth",
+                                           "email", "province", "phone", "providers", "groups",
+                                           "accepts_marketing", "has_insurance")}
+        if d["gender"]:
+            data["gender"] = d["gender"]
+        if d["phone_region"]:
+            data["phone_region"] = d["phone_region"]
+        card = self.health_card()
+        if card is not None:
+            data["health_card"] = card
+        return data
+
+    def changed_domain_data(self) -> dict:
+        """Only what the clerk changed (for an edit or a lead's completion): history stays meaningful."""
+        everything = self.domain_data()
+        changes = {}
+        for name in self.changed_data:
+            if name in HEALTH_CARD_FIELDS:
+                changes["health_card"] = self.health_card()
+            elif name in ("phone", "phone_region"):
+                changes["phone"] = everything["phone"]
+                if "phone_region" in everything:
+                    changes["phone_region"] = everything["phone_region"]
+            elif name == "gender":
+                if "gender" in everything:
+                    changes["gender"] = everything["gender"]
+            elif name in everything:
+                changes[name] = everything[name]
+        return changes
+
+    def health_card(self):
+        """The card as the service wants it, or None when every card field is empty."""
+        card = {key: (self.cleaned_data.get(name) or "").strip() for name, key in HEALTH_CARD_FIELDS.items()}
+        return card if any(card.values()) else None
+
+
+def _has_card(patient) -> bool:
+    try:
+        patient.health_card  # noqa: B018 - a reverse one-to-one raises when there is none
+    except Patient.health_card.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+class QuickLeadForm(FrontDeskForm):
+    """A caller who gives only a name and a phone: the "Register Patient" contract's lead."""
+
+    full_name = text_field("Name", "full_name", help_text="As the caller says it, e.g. Marie Tremblay.")
+    phone_region, phone = phone_fields()
+    gender = forms.ChoiceField(label="Gender", choices=GENDER_CHOICES, required=False)
+    date_of_birth = date_field("Date of birth", help_text="Optional.")
+    email = forms.CharField(
+        label="Email", required=False, help_text="Optional.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
+    )
+    required_fields = ("full_name", "gender")
+
+    def add_rule_errors(self, error):
+        # A lead has one name box: name errors go next to it.
+        errors = {("full_name" if k in ("given_name", "family_name") else k): m for k, m in error.errors.items()}
+        super().add_rule_errors(PatientRuleError(errors))
+
+    def domain_data(self) -> dict:
+        d = self.cleaned_data
+        data = {"full_name": d["full_name"], "phone": d["phone"], "email": d["email"],
+                "date_of_birth": d["date_of_birth"] or None}
+        if d["gender"]:
+            data["gender"] = d["gender"]
+        if d["phone_region"]:
+            data["phone_region"] = d["phone_region"]
+        return data
+
+
+class SearchForm(forms.Form):
+    STATUS_CHOICES = [("", "All"), (Patient.Status.ACTIVE, "Patients"), (Patient.Status.LEAD, "Leads")]
+
+    q = forms.CharField(
+        label="Search", required=False, max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="Name, phone, date of birth (YYYY-MM-DD), patient number, health card number or email.",
+    )
+    status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)

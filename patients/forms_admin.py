@@ -1,0 +1,201 @@
+"""Admin forms. They only translate: every rule is the registration service's (patients/services.py)."""
+
+from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
+
+from patients.actors import Actor
+from patients.errors import PatientRuleError, PossibleDuplicatesError
+from patients.health_cards import PROVINCES
+from patients.models import Channel, HealthCard, Patient
+from patients.services import register_patient, update_patient
+
+# Where a service error (domain name) shows on an admin form; None: above the form.
+ERROR_FIELDS = {
+    "health_card": "health_card_number",
+    "health_card.number": "health_card_number",
+    "health_card.province": "health_card_province",
+    "health_card.version_code": "health_card_version_code",
+    "health_card.expiry_date": "health_card_expiry_date",
+    "local_phone": "phone",
+    "calling_code": "phone",
+    "username": "email",
+    "__all__": None,
+    "status": None,
+}
+PATIENT_INPUTS = [
+    "given_name", "family_name", "preferred_name", "gender", "date_of_birth", "email", "phone", "province",
+    "emr_id", "referrer", "accepts_marketing", "has_insurance", "providers", "groups",
+]
+HEALTH_CARD_INPUTS = {
+    "health_card_number": "number",
+    "health_card_province": "province",
+    "health_card_version_code": "version_code",
+    "health_card_expiry_date": "expiry_date",
+}
+PROVINCE_CHOICES = [("", "---------"), *PROVINCES.items()]
+
+
+def add_rule_errors(form, errors: dict[str, list[str]]):
+    """Show a PatientRuleError's messages on the form fields they concern."""
+    for key, messages in errors.items():
+        field = ERROR_FIELDS.get(key, key)
+        if field is not None and field not in form.fields:
+            messages = [f"{key.replace('_', ' ').replace('.', ' ')}: {m}" for m in messages]
+            field = None
+        for message in messages:
+            form.add_error(field, message)
+
+
+def phone_as_typed(patient) -> str:
+    if patient.phone:
+        return str(patient.phone)
+    return " ".join(p for p in (patient.calling_code, patient.local_phone) if p)
+
+
+class PossibleDuplicatesMixin:
+    """Adds the confirmation a clerk ticks once they have seen the possible duplicates."""
+
+    confirm_field = "confirm"
+    possible_duplicates = ()
+
+    def offer_confirmation(self, matches):
+        self.possible_duplicates = matches
+        self.fields[self.confirm_field].widget = forms.CheckboxInput()
+
+    def show_possible_duplicates(self, matches):
+        self.offer_confirmation(matches)
+        self.add_error(None, "This may be a patient who is already registered: check the possible duplicates "
+                             "below, then tick the confirmation to go on.")
+
+
+class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
+    """Adds and changes a patient through register_patient / update_patient.
+
+    The service runs in clean() (inside the admin's transaction), so a broken rule becomes a
+    form error and a saved patient comes back as `instance`.
+    """
+
+    phone = forms.CharField(
+        required=False, max_length=40,
+        help_text="Any format. A number without a country code is read in the organization's region.",
+    )
+    email = forms.CharField(required=False, max_length=254)
+    health_card_number = forms.CharField(required=False, max_length=40, label="Health card number")
+    health_card_province = forms.ChoiceField(required=False, choices=PROVINCE_CHOICES, label="Health card province")
+    health_card_version_code = forms.CharField(required=False, max_length=10, label="Version code")
+    health_card_expiry_date = forms.DateField(required=False, widget=AdminDateWidget, label="Card expiry date")
+    confirm = forms.BooleanField(
+        required=False, widget=forms.HiddenInput,
+        label="This is a new patient, not one of the possible duplicates listed",
+    )
+
+    admin_user = None  # set by PatientAdmin.get_form
+
+    class Meta:
+        model = Patient
+        fields = PATIENT_INPUTS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        patient = self.instance
+        if patient.pk:
+            self.initial["phone"] = phone_as_typed(patient)
+            card = HealthCard.objects.filter(patient=patient).first()
+            if card is not None:
+                self.initial.update(health_card_number=card.number, health_card_province=card.province,
+                                    health_card_version_code=card.version_code,
+                                    health_card_expiry_date=card.expiry_date)
+
+    def _health_card(self):
+        values = {key: self.cleaned_data.get(name) for name, key in HEALTH_CARD_INPUTS.items()}
+        if not any(values.values()):
+            return None
+        return {k: ("" if v is None else v) for k, v in values.items()}
+
+    def _value(self, name):
+        value = self.cleaned_data.get(name)
+        if name in ("providers", "groups"):
+            return [str(obj.pk) for obj in value or []]
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned  # what the form itself cannot read (a date) first; the rules next
+        actor = Actor.for_user(self.admin_user, Channel.ADMIN)
+        try:
+            if self.instance.pk is None:
+                data = {name: self._value(name) for name in PATIENT_INPUTS if name in self.fields}
+                card = self._health_card()
+                if card is not None:
+                    data["health_card"] = card
+                self.instance = register_patient(
+                    cleaned["organization"], data, actor=actor,
+                    allow_possible_duplicates=bool(cleaned.get("confirm")),
+                )
+            else:
+                changes = {name: self._value(name) for name in self.changed_data if name in PATIENT_INPUTS}
+                if any(name in self.changed_data for name in HEALTH_CARD_INPUTS):
+                    changes["health_card"] = self._health_card()
+                if changes:
+                    self.instance = update_patient(self.instance, changes, actor=actor)
+        except PossibleDuplicatesError as exc:
+            self.show_possible_duplicates(exc.matches)
+        except PatientRuleError as exc:
+            add_rule_errors(self, exc.errors)
+        return cleaned
+
+    def _post_clean(self):
+        # The service validated and wrote the patient; the model's own validation would only
+        # repeat it in other words (and cannot know the patient number rule).
+        pass
+
+    def _save_m2m(self):
+        pass  # providers and groups were set by the service
+
+
+class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
+    """The details a lead needs to become a full patient, prefilled with what it has."""
+
+    given_name = forms.CharField(required=False, max_length=150)
+    family_name = forms.CharField(required=False, max_length=150)
+    date_of_birth = forms.DateField(required=False, widget=AdminDateWidget, help_text="YYYY-MM-DD")
+    gender = forms.ChoiceField(required=False, choices=[("", "---------"), *Patient.Gender.choices])
+    phone = forms.CharField(required=False, max_length=40, help_text="Any format.")
+    email = forms.CharField(required=False, max_length=254)
+    confirm = forms.BooleanField(
+        required=False, widget=forms.HiddenInput,
+        label="These are different people: promote this lead anyway",
+    )
+
+    def __init__(self, *args, lead, missing=(), **kwargs):
+        initial = {
+            "given_name": lead.given_name, "family_name": lead.family_name, "date_of_birth": lead.date_of_birth,
+            "gender": "" if lead.gender == Patient.Gender.UNKNOWN else lead.gender,
+            "phone": phone_as_typed(lead), "email": lead.email,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in missing:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "missing"
+                self.fields[name].help_text = "Missing: a full patient needs this."
+
+    def promotion_fields(self) -> dict:
+        """Only what the clerk changed: untouched details stay exactly as the lead has them."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "confirm"}
+
+
+class ImportUploadForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=None, empty_label=None)
+    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with a header row (see the columns below).")
+    allow_possible_duplicates = forms.BooleanField(
+        required=False,
+        label="Import rows that only look like existing patients (same phone, or same family name and birth "
+              "date). Same email, health card or EMR id is always refused.",
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if len(organizations) == 1:
+            self.fields["organization"].initial = organizations[0].pk

@@ -1,0 +1,69 @@
+"""CSV export of patients (django-import-export). The columns are the import's, so an export can be
+imported again; passwords, usernames and verification codes are never exported."""
+
+from import_export import fields, resources
+
+from patients.models import HealthCard, Patient
+
+EXPORT_COLUMNS = (
+    "patient_number", "status", "given_name", "family_name", "preferred_name", "full_name", "gender",
+    "date_of_birth", "email", "phone", "province", "health_card_number", "health_card_province",
+    "health_card_version_code", "health_card_expiry_date", "emr_id", "referrer", "accepts_marketing",
+    "has_insurance", "providers", "groups", "organization", "created_at",
+)
+
+
+def _card(patient):
+    try:
+        return patient.health_card
+    except HealthCard.DoesNotExist:
+        return None
+
+
+class PatientResource(resources.ModelResource):
+    phone = fields.Field(column_name="phone")
+    health_card_number = fields.Field(column_name="health_card_number")
+    health_card_province = fields.Field(column_name="health_card_province")
+    health_card_version_code = fields.Field(column_name="health_card_version_code")
+    health_card_expiry_date = fields.Field(column_name="health_card_expiry_date")
+    providers = fields.Field(column_name="providers")
+    groups = fields.Field(column_name="groups")
+    organization = fields.Field(column_name="organization")
+
+    class Meta:
+        model = Patient
+        fields = EXPORT_COLUMNS
+        export_order = EXPORT_COLUMNS
+
+    def dehydrate_phone(self, patient):
+        return str(patient.phone) if patient.phone else ""
+
+    def dehydrate_health_card_number(self, patient):
+        card = _card(patient)
+        return card.number if card else ""
+
+    def dehydrate_health_card_province(self, patient):
+        card = _card(patient)
+        return card.province if card else ""
+
+    def dehydrate_health_card_version_code(self, patient):
+        card = _card(patient)
+        return card.version_code if card else ""
+
+    def dehydrate_health_card_expiry_date(self, patient):
+        card = _card(patient)
+        return card.expiry_date.isoformat() if card and card.expiry_date else ""
+
+    def dehydrate_providers(self, patient):
+        return "; ".join(p.name for p in patient.providers.all())
+
+    def dehydrate_groups(self, patient):
+        return "; ".join(g.name for g in patient.groups.all())
+
+    def dehydrate_organization(self, patient):
+        return patient.organization.slug
+
+    def import_data(self, *args, **kwargs):
+        raise NotImplementedError(
+            "Patients are imported with patients.importing.import_patients: every registration rule, all or nothing."
+        )

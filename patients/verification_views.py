@@ -1,0 +1,65 @@
+"""Front-desk actions on a patient's contact verification: "Send code", "Enter code" (the code the
+patient reads out) and "Verified in person". POST only; each answers by going back to the patient
+page with a message (the rules and their messages are in patients/verification.py)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from organizations.scoping import get_for_organization_or_404
+from patients import verification
+from patients.actors import Actor
+from patients.errors import PatientRuleError
+from patients.models import Channel, Patient
+from patients.views.access import frontdesk_view
+
+
+def _act(request, pk, channel, action):
+    if channel not in verification.CHANNELS:
+        raise Http404("Unknown channel.")
+    patient = get_for_organization_or_404(Patient.objects.select_related("organization"), request.organization, pk=pk)
+    try:
+        success = action(patient, Actor.for_user(request.user, Channel.INTAKE))
+    except PatientRuleError as exc:
+        for problems in exc.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(reverse("frontdesk:patient_detail", args=[patient.pk]) + "#verification")
+
+
+@require_POST
+@frontdesk_view
+def send_code(request, pk, channel):
+    def send(patient, actor):
+        row = verification.start_verification(patient, channel, actor=actor)
+        minutes = int(verification.CODE_LIFETIME.total_seconds() // 60)
+        return f"A code was sent to {row.destination}. It works for {minutes} minutes."
+
+    return _act(request, pk, channel, send)
+
+
+@require_POST
+@frontdesk_view
+def enter_code(request, pk, channel):
+    def confirm(patient, actor):
+        row = verification.confirm_verification(patient, channel, request.POST.get("code", ""), actor=actor)
+        return f"{row.destination} is verified."
+
+    return _act(request, pk, channel, confirm)
+
+
+@require_POST
+@frontdesk_view
+def verified_in_person(request, pk, channel):
+    def mark(patient, actor):
+        row = verification.mark_verified_in_person(patient, channel, actor=actor)
+        return f"{row.destination} is marked as verified in person."
+
+    return _act(request, pk, channel, mark)

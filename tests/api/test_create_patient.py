@@ -1,0 +1,235 @@
+"""POST /api/v1/patients: the answer, what is stored, conflicts, authentication, query budget."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from organizations.services import issue_api_key, revoke_api_key
+from patients.models import Channel, HealthCard, IdempotencyRecord, Patient, Verification
+from tests.api.patients_helpers import PATIENTS_URL, assert_error, client_with_key, create
+from tests.factories import PatientFactory
+
+FULL_BODY_EXTRA = {
+    "roles": ["patient", "caregiver"],
+    "meta": {"source": "emr-bridge", "tags": ["a", "b"]},
+    "unreadNotifications": 2,
+    "emrId": 10234,
+    "referrer": "dr-okafor",
+    "hcCard": {"number": "9876-543-217", "versionCode": "ab", "province": "ON", "expiryDate": "2030-04-12"},
+    "acceptsMarketing": True,
+    "hasInsurance": True,
+    "verifications": {"email": "verified"},
+    "province": "on",
+}
+ANSWER_KEYS = {
+    "id", "status", "patientNo", "email", "username", "firstName", "lastName", "gender", "phone", "dateOfBirth",
+    "roles", "meta", "unreadNotifications", "emrId", "referrer", "hcCard", "acceptsMarketing", "hasInsurance",
+    "providers", "groups", "verifications", "province", "createdAt", "updatedAt", "warnings",
+}
+
+
+@pytest.fixture
+def full_body(body, providers, group):
+    return {**body, **FULL_BODY_EXTRA, "providers": [str(p.pk) for p in providers], "groups": [str(group.pk)]}
+
+
+def test_create_answers_201_with_the_stored_patient_in_camel_case(api, full_body, providers, group, organization):
+    response = create(api, full_body)
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert set(data) == ANSWER_KEYS
+    patient = Patient.objects.get(pk=data["id"])
+    assert response["Location"] == f"{PATIENTS_URL}/{patient.pk}"
+    assert data["status"] == "active"
+    assert data["patientNo"] == patient.patient_number == 1
+    assert data["email"] == "jane.doe@example.com"
+    assert data["username"] == "jane.doe@example.com#maple"
+    assert (data["firstName"], data["lastName"], data["gender"]) == ("Jane", "Doe", "female")
+    assert data["phone"] == "+14165550123"
+    assert data["dateOfBirth"] == "1985-04-12"
+    assert data["roles"] == ["patient", "caregiver"]
+    assert data["meta"] == {"source": "emr-bridge", "tags": ["a", "b"]}
+    assert (data["unreadNotifications"], data["emrId"], data["referrer"]) == (2, 10234, "dr-okafor")
+    assert data["hcCard"] == {
+        "number": "9876543217", "versionCode": "AB", "province": "ON", "expiryDate": "2030-04-12", "expired": False
+    }
+    assert (data["acceptsMarketing"], data["hasInsurance"], data["province"]) == (True, True, "ON")
+    assert sorted(data["providers"]) == sorted(str(p.pk) for p in providers)
+    assert data["groups"] == [str(group.pk)]
+    assert data["verifications"] == {"email": "verified", "phone": "unverified"}
+    assert data["createdAt"] and data["updatedAt"]
+    assert data["warnings"] == []
+
+    assert patient.organization == organization
+    assert patient.health_card.number == "9876543217"
+    assert set(patient.providers.all()) == set(providers)
+    assert list(patient.groups.all()) == [group]
+
+
+def test_minimal_body_gets_the_contract_defaults(api, body):
+    data = create(api, body).json()
+
+    assert data["roles"] == ["patient"]
+    assert data["unreadNotifications"] == 0
+    assert data["hasInsurance"] is False
+    assert data["acceptsMarketing"] is False
+    assert data["hcCard"] is None
+    assert data["emrId"] is None
+    assert (data["providers"], data["groups"], data["meta"]) == ([], [], {})
+    assert data["verifications"] == {"email": "unverified", "phone": "unverified"}
+
+
+def test_patient_numbers_increase_per_organization(api, other_api, body):
+    first = create(api, body).json()
+    second = create(api, {**body, "email": "second@example.com"}).json()
+    elsewhere = create(other_api, body).json()
+
+    assert (first["patientNo"], second["patientNo"], elsewhere["patientNo"]) == (1, 2, 1)
+
+
+def test_the_key_is_recorded_as_who_registered(api, api_key, body):
+    patient = Patient.objects.get(pk=create(api, body).json()["id"])
+
+    assert patient.created_via == Channel.API
+    assert patient.created_by_api_key == api_key
+    record = patient.history.get()
+    assert record.history_actor == "API key: EMR bridge"
+    assert record.history_channel == Channel.API
+
+
+def test_password_creates_the_login_and_is_never_echoed_or_logged(api, body, caplog):
+    body["password"] = "Unusual-Secret-93!"
+    with caplog.at_level(logging.DEBUG):
+        response = create(api, body, HTTP_IDEMPOTENCY_KEY="with-password")
+
+    assert response.status_code == 201
+    assert "Unusual-Secret-93!" not in response.content.decode()
+    assert "password" not in response.json()
+    assert "Unusual-Secret-93!" not in caplog.text
+    patient = Patient.objects.get(pk=response.json()["id"])
+    assert check_password("Unusual-Secret-93!", patient.password)
+    assert "Unusual-Secret-93!" not in str(IdempotencyRecord.objects.get().response_body)
+    assert not hasattr(patient.history.get(), "password")
+
+
+def test_trusted_caller_may_state_a_channel_verified(api, body, organization):
+    body["verifications"] = {"email": "verified", "phone": "pending"}
+    patient_id = create(api, body).json()["id"]
+
+    email = Verification.objects.get(patient_id=patient_id, channel="email")
+    assert (email.status, email.method, email.verified_by_label) == ("verified", "external", "API key: EMR bridge")
+    assert email.destination == "jane.doe@example.com"
+    assert email.verified_at is not None
+    phone = Verification.objects.get(patient_id=patient_id, channel="phone")
+    assert (phone.status, phone.method) == ("pending", "")
+
+
+def test_verifications_reflect_the_stored_rows(api, body):
+    data = create(api, {**body, "verifications": {"phone": True}}).json()
+
+    assert data["verifications"] == {"email": "unverified", "phone": "verified"}
+    assert Verification.objects.filter(patient_id=data["id"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("existing", "sent", "field"),
+    [
+        ({"email": "Jane.Doe@Example.com"}, {"email": "jane.doe@EXAMPLE.com"}, "email"),
+        ({"emr_id": 77}, {"emrId": 77}, "emrId"),
+    ],
+)
+def test_already_registered_email_or_emr_id_is_409(api, body, organization, existing, sent, field):
+    PatientFactory(organization=organization, **existing)
+
+    response = create(api, {**body, **sent})
+
+    data = assert_error(response, 409, "conflict", [field])
+    assert "already registered" in data["errors"][field][0]
+    assert Patient.objects.count() == 1
+
+
+def test_already_registered_health_card_is_409_and_nothing_is_written(api, body, organization):
+    card = {"number": "9876543217", "province": "ON"}
+    assert create(api, {**body, "hcCard": card}).status_code == 201
+    numbers_before = organization.__class__.objects.get(pk=organization.pk).last_patient_number
+
+    response = create(api, {**body, "email": "someone.else@example.com", "hcCard": card})
+
+    assert_error(response, 409, "conflict", ["hcCard.number"])
+    assert Patient.objects.count() == 1
+    assert HealthCard.objects.count() == 1
+    assert organization.__class__.objects.get(pk=organization.pk).last_patient_number == numbers_before
+
+
+def test_the_same_details_in_another_organization_are_no_conflict(api, other_api, body):
+    body["emrId"] = 5
+    assert create(api, body).status_code == 201
+    assert create(other_api, body).status_code == 201
+
+
+def test_a_rejected_request_writes_nothing(api, body, organization):
+    body.update({"dateOfBirth": "2999-01-01", "hcCard": {"number": "9876543217", "province": "ON"}})
+
+    response = create(api, body)
+
+    assert_error(response, 400, "invalid", ["dateOfBirth"])
+    assert Patient.objects.count() == 0
+    assert HealthCard.objects.count() == 0
+    assert Patient.history.count() == 0
+    organization.refresh_from_db()
+    assert organization.last_patient_number == 0
+
+
+def test_every_field_error_is_reported_at_once_with_contract_names(api):
+    response = create(api, {"gender": "robot", "hcCard": {"number": "123", "province": "ON"}})
+
+    data = assert_error(response, 400, "invalid")
+    assert {"email", "firstName", "lastName", "gender", "phone", "dateOfBirth", "hcCard.number"} <= set(
+        data["errors"]
+    )
+    assert not any("_" in key for key in data["errors"])  # no domain names leak out
+
+
+class TestAuthentication:
+    def test_no_key_is_401(self, body, organization):
+        response = APIClient().post(PATIENTS_URL, body, format="json")
+        data = assert_error(response, 401, "not_authenticated")
+        assert "Authorization: Bearer" in data["message"]
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+    def test_unknown_key_is_401(self, body, organization):
+        response = create(client_with_key("pik_not-a-real-key"), body)
+        assert_error(response, 401, "authentication_failed")
+
+    def test_revoked_key_is_401(self, api_key, body):
+        revoke_api_key(api_key)
+        assert_error(create(client_with_key(api_key.raw), body), 401)
+
+    def test_expired_key_is_401(self, organization, body):
+        _key, raw = issue_api_key(organization, name="old", expires_at=timezone.now() - timedelta(minutes=1))
+        assert_error(create(client_with_key(raw), body), 401)
+
+    def test_key_of_an_inactive_organization_is_401(self, api_key, organization, body):
+        organization.is_active = False
+        organization.save()
+        assert_error(create(client_with_key(api_key.raw), body), 401)
+        assert Patient.objects.count() == 0
+
+    def test_use_is_recorded_on_the_key(self, api, api_key, body):
+        create(api, body)
+        api_key.refresh_from_db()
+        assert api_key.last_used_at is not None
+
+
+def test_create_stays_within_the_query_budget(api, full_body, django_assert_max_num_queries):
+    # Measured: 32 statements = 26 queries (key lookup and last use, idempotency record and its answer,
+    # provider and group checks, patient number, patient, links, health card, stated verification, each
+    # with its history row, and the answer re-read with 3 prefetches) + 3 savepoints and their releases.
+    with django_assert_max_num_queries(32):
+        response = create(api, full_body, HTTP_IDEMPOTENCY_KEY="budget")
+    assert response.status_code == 201

@@ -1,0 +1,112 @@
+"""GET /api/v1/patients: search, pagination, tenancy, query budget."""
+
+import pytest
+
+from tests.api.patients_helpers import PATIENTS_URL, assert_error
+from tests.factories import HealthCardFactory, LeadFactory, PatientFactory, ProviderFactory
+
+
+@pytest.fixture
+def jane(organization):
+    patient = PatientFactory(
+        organization=organization, given_name="Jane", family_name="Éclair", email="Jane.Eclair@example.com",
+        phone="+14165550123", date_of_birth="1985-04-12",
+    )
+    HealthCardFactory(patient=patient, number="9287170261", version_code="DK", province="ON")
+    return patient
+
+
+@pytest.fixture
+def others(organization):
+    return [PatientFactory(organization=organization, given_name="Sam", family_name=f"Lee{i}") for i in range(3)]
+
+
+def ids(response):
+    return [p["id"] for p in response.json()["results"]]
+
+
+def test_lists_the_organizations_patients_newest_first(api, jane, others):
+    response = api.get(PATIENTS_URL)
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["count"] == 4
+    assert ids(response) == [str(p.pk) for p in reversed(others)] + [str(jane.pk)]
+    first = data["results"][-1]
+    assert first["firstName"] == "Jane"
+    assert first["hcCard"]["number"] == "9287170261"
+    assert "password" not in first
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["jane", "ECLAIR", "éclair jan", "jane.eclair@example.com", "(416) 555-0123", "4165550123", "1985-04-12",
+     "9287-170-261"],
+)
+def test_search_finds_by_name_email_phone_birth_date_and_health_card(api, jane, others, query):
+    response = api.get(PATIENTS_URL, {"q": query})
+
+    assert response.status_code == 200
+    assert ids(response) == [str(jane.pk)]
+
+
+def test_search_by_patient_number(api, jane, others):
+    assert ids(api.get(PATIENTS_URL, {"q": str(jane.patient_number)})) == [str(jane.pk)]
+
+
+def test_search_without_a_match_is_an_empty_page(api, jane):
+    response = api.get(PATIENTS_URL, {"q": "nobody"})
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_status_filter(api, organization, jane):
+    lead = LeadFactory(organization=organization)
+
+    assert ids(api.get(PATIENTS_URL, {"status": "lead"})) == [str(lead.pk)]
+    assert ids(api.get(PATIENTS_URL, {"status": "active"})) == [str(jane.pk)]
+
+
+def test_unknown_status_is_a_400(api):
+    assert_error(api.get(PATIENTS_URL, {"status": "deleted"}), 400, "invalid", ["status"])
+
+
+def test_pagination(api, organization):
+    PatientFactory.create_batch(5, organization=organization)
+
+    first = api.get(PATIENTS_URL, {"pageSize": 2}).json()
+    last = api.get(PATIENTS_URL, {"pageSize": 2, "page": 3}).json()
+
+    assert first["count"] == 5
+    assert len(first["results"]) == 2
+    assert "page=2" in first["next"]
+    assert len(last["results"]) == 1
+    assert last["next"] is None
+
+
+def test_a_page_past_the_end_is_a_404(api, jane):
+    assert_error(api.get(PATIENTS_URL, {"page": 9}), 404, "not_found")
+
+
+def test_another_organizations_patients_are_never_listed(api, other_api, jane, other_organization):
+    theirs = PatientFactory(organization=other_organization, given_name="Jane")
+
+    assert ids(api.get(PATIENTS_URL, {"q": "jane"})) == [str(jane.pk)]
+    assert ids(other_api.get(PATIENTS_URL)) == [str(theirs.pk)]
+
+
+def test_listing_needs_a_key(client, jane):
+    assert_error(client.get(PATIENTS_URL), 401)
+
+
+def test_list_stays_within_the_query_budget(api, organization, django_assert_max_num_queries):
+    providers = ProviderFactory.create_batch(2, organization=organization)
+    for patient in PatientFactory.create_batch(20, organization=organization):
+        patient.providers.set(providers)
+        HealthCardFactory(patient=patient, number=f"{patient.patient_number:09d}", province="AB")
+
+    # The key (and its last use), the count, the page with its health cards, then providers,
+    # groups and verifications in one query each: the same for 1 patient or 25.
+    with django_assert_max_num_queries(7):
+        response = api.get(PATIENTS_URL)
+
+    assert len(response.json()["results"]) == 20

@@ -1,0 +1,94 @@
+"""The OpenAPI schema at /api/schema/ documents the "Create a Patient" endpoints fully, without warnings."""
+
+import pytest
+from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
+
+OPERATIONS = {
+    ("/api/v1/patients", "post"): {201, 400, 401, 403, 409, 422, 429},
+    ("/api/v1/patients", "get"): {200, 400, 401, 403, 429},
+    ("/api/v1/patients/{patient_id}", "get"): {200, 401, 403, 404, 429},
+    ("/api/v1/patients/{patient_id}", "patch"): {200, 400, 401, 403, 404, 409, 429},
+}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from rest_framework.test import APIClient
+
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def ref_name(schema_part) -> str:
+    return schema_part["$ref"].rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize(("path", "method"), OPERATIONS)
+def test_every_status_is_documented_and_errors_use_the_error_shape(schema, path, method):
+    operation = schema["paths"][path][method]
+    responses = {int(code): answer for code, answer in operation["responses"].items()}
+
+    assert set(responses) == OPERATIONS[path, method]
+    for status, answer in responses.items():
+        content = answer["content"]["application/json"]
+        if status >= 400:
+            assert ref_name(content["schema"]) == "Error"
+            (example,) = content["examples"].values()
+            assert example["value"]["status"] == status
+            assert answer["description"]
+
+
+@pytest.mark.parametrize(("path", "method"), OPERATIONS)
+def test_organization_header_is_documented(schema, path, method):
+    headers = {p["name"] for p in schema["paths"][path][method]["parameters"] if p["in"] == "header"}
+    assert "X-Organization-ID" in headers
+
+
+def test_create_documents_the_contract_body_headers_and_answer(schema):
+    post = schema["paths"]["/api/v1/patients"]["post"]
+    headers = {p["name"]: p for p in post["parameters"] if p["in"] == "header"}
+    assert "Idempotency-Key" in headers
+    assert "optional" in headers["X-Organization-ID"]["description"]
+
+    body = schema["components"]["schemas"][ref_name(post["requestBody"]["content"]["application/json"]["schema"])]
+    assert set(body["required"]) == {"email", "firstName", "lastName", "gender", "phone", "dateOfBirth"}
+    assert {"password", "username", "roles", "meta", "unreadNotifications", "emrId", "referrer", "hcCard",
+            "acceptsMarketing", "hasInsurance", "providers", "groups", "verifications", "province"} <= set(
+        body["properties"])
+    assert body["properties"]["password"]["writeOnly"] is True
+    assert len(body["properties"]["gender"]["oneOf"]) == 2
+    assert post["requestBody"]["content"]["application/json"]["examples"]
+
+    answer = schema["components"]["schemas"][ref_name(post["responses"]["201"]["content"]["application/json"][
+        "schema"])]
+    assert {"id", "status", "patientNo", "createdAt", "updatedAt"} <= set(answer["properties"])
+    assert "password" not in answer["properties"]
+
+
+def test_create_is_open_to_self_registration_and_the_rest_needs_credentials(schema):
+    assert {} in schema["paths"]["/api/v1/patients"]["post"]["security"]
+    assert {} not in schema["paths"]["/api/v1/patients"]["get"]["security"]
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http", "scheme": "bearer", "description": schema["components"]["securitySchemes"]["apiKey"][
+            "description"]}
+
+
+def test_error_shape_is_a_component(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"status", "code", "message", "errors"}
+
+
+def test_schema_generation_emits_no_warnings_and_validates(tmp_path):
+    GENERATOR_STATS.reset()
+    # Raises on any warning or error (--fail-on-warn) and on an invalid OpenAPI document (--validate).
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_browsable_docs_are_served(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"/api/schema/" in response.content

@@ -1,0 +1,56 @@
+"""`manage.py create_organization`."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from organizations.models import Organization
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("create_organization", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_creates_an_organization_with_its_options(db):
+    output = run("Maple Clinic", "--slug", "maple", "--portal-domain", "portal.maple.ca", "--region", "us",
+                 "--allow-self-registration", "--requires-email")
+
+    organization = Organization.objects.get(slug="maple")
+    assert organization.name == "Maple Clinic"
+    assert organization.portal_domain == "portal.maple.ca"
+    assert organization.default_phone_region == "US"
+    assert organization.allows_self_registration and organization.requires_email
+    assert str(organization.pk) in output
+
+
+def test_defaults(db):
+    run("Birch Clinic", "--slug", "birch")
+
+    organization = Organization.objects.get(slug="birch")
+    assert (organization.portal_domain, organization.default_phone_region) == (None, "CA")
+    assert not organization.allows_self_registration
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["Again", "--slug", "maple"], "slug"),
+        (["Bad slug", "--slug", "not a slug!"], "slug"),
+        (["Bad region", "--slug", "elm", "--region", "XX"], "default_phone_region"),
+    ],
+)
+def test_refuses_bad_options_and_creates_nothing(db, args, problem):
+    run("Maple Clinic", "--slug", "maple")
+
+    with pytest.raises(CommandError, match=problem):
+        run(*args)
+
+    assert Organization.objects.count() == 1
+
+
+def test_slug_is_required(db):
+    with pytest.raises(CommandError):
+        run("No slug")

@@ -1,0 +1,154 @@
+"""Register a patient: the full intake form."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from patients.models import HealthCard, Patient
+from tests.factories import PatientFactory, ProviderFactory
+from tests.frontdesk.data import patient_form
+
+URL = reverse("frontdesk:register")
+
+
+def test_the_form_preselects_the_organization_region_and_offers_only_its_providers(
+    desk, organization, other_organization, provider, group
+):
+    ProviderFactory(organization=other_organization, name="Dr. Elsewhere")
+    organization.default_phone_region = "GB"
+    organization.save()
+
+    page = desk.get(URL).content.decode()
+
+    assert '<option value="GB" selected>' in page
+    assert "Dr. Amara Okafor" in page and "Diabetes clinic" in page
+    assert "Dr. Elsewhere" not in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert 'name="form_token"' in page
+    assert 'novalidate' in page
+
+
+def test_registering_saves_the_patient_through_the_service_and_shows_the_number(desk, organization, provider, group):
+    response = desk.post(URL, patient_form(providers=[str(provider.pk)], groups=[str(group.pk)],
+                                           accepts_marketing="on"))
+
+    patient = Patient.objects.for_organization(organization).get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("frontdesk:patient_saved", args=[patient.pk])
+    assert patient.status == Patient.Status.ACTIVE and patient.patient_number == 1
+    assert str(patient.phone) == "+14165550199"
+    assert patient.given_name == "Élodie" and patient.email == "elodie@example.com"
+    assert patient.accepts_marketing is True and patient.has_insurance is False
+    assert list(patient.providers.all()) == [provider] and list(patient.groups.all()) == [group]
+    assert patient.created_via == "intake"
+    card = HealthCard.objects.get(patient=patient)
+    assert (card.number, card.version_code, card.province) == ("9876543217", "AB", "ON")
+    entry = patient.history.get()
+    assert entry.history_actor == "member (Intake form)" and entry.history_channel == "intake"
+
+    confirmation = desk.get(response["Location"]).content.decode()
+    assert 'data-testid="patient-number">1<' in confirmation
+    assert "Register another" in confirmation
+    assert "+1 416-555-0199" in confirmation  # shown back in international form
+
+
+def test_a_number_typed_for_another_country_is_read_in_that_country(desk, organization):
+    desk.post(URL, patient_form(phone_region="GB", phone="020 7946 0958"))
+
+    assert str(Patient.objects.for_organization(organization).get().phone) == "+442079460958"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"phone": "416-555-CALL"}, "phone", "letters and other symbols are not allowed"),
+        ({"phone": "555"}, "phone", "Enter a valid phone number"),
+        ({"date_of_birth": "2999-01-01"}, "date_of_birth", "cannot be in the future"),
+        ({"health_card_number": "9876543210"}, "health_card_number", "check digit is wrong"),
+        ({"health_card_province": ""}, "health_card_province", "Choose a Canadian province"),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address"),
+    ],
+)
+def test_a_bad_value_is_shown_next_to_its_input_and_in_the_summary_and_nothing_is_saved(
+    desk, organization, overrides, field, message
+):
+    response = desk.post(URL, patient_form(**overrides))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert not Patient.objects.for_organization(organization).exists()
+    assert 'id="error-summary"' in page and f'href="#id_{field}"' in page
+    assert f'id="id_{field}_error"' in page and message in page
+    field_tag = page[page.index(f'id="id_{field}"') - 300: page.index(f'id="id_{field}"') + 300]
+    assert 'aria-invalid="true"' in field_tag
+    assert f"id_{field}_error" in field_tag.split("aria-describedby=")[1].split(">")[0]
+    assert 'value="Élodie"' in page  # typed values are kept
+
+
+def test_every_missing_required_field_is_reported_at_once(desk, organization):
+    response = desk.post(URL, {"form_token": "t", "phone_region": "CA"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    for field in ("given_name", "family_name", "date_of_birth", "gender", "phone"):
+        assert f'href="#id_{field}"' in page
+    assert not Patient.objects.exists()
+
+
+def test_a_provider_of_another_organization_is_refused(desk, organization, other_organization):
+    elsewhere = ProviderFactory(organization=other_organization)
+
+    response = desk.post(URL, patient_form(providers=[str(elsewhere.pk)]))
+
+    assert response.status_code == 400
+    assert not Patient.objects.exists()
+
+
+def test_an_email_already_registered_is_an_error_on_the_email(desk, organization):
+    existing = PatientFactory(organization=organization, email="Elodie@Example.com", phone="+14165550000",
+                              date_of_birth="1950-01-01")
+
+    # Even once the clerk confirms a new patient, the email cannot be registered twice.
+    response = desk.post(URL, patient_form(confirm_new="1", seen_duplicates=str(existing.pk)))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_email_error"' in page and "already registered" in page
+    assert Patient.objects.for_organization(organization).count() == 1
+
+
+def test_submitting_twice_saves_one_patient_and_shows_the_first_result(desk, organization):
+    first = desk.post(URL, patient_form())
+    second = desk.post(URL, patient_form())
+
+    patient = Patient.objects.for_organization(organization).get()
+    assert first["Location"] == second["Location"] == reverse("frontdesk:patient_saved", args=[patient.pk])
+    assert "already been saved" in desk.get(second["Location"]).content.decode()
+
+
+def test_a_new_form_gets_a_new_token(desk):
+    first, second = desk.get(URL).content.decode(), desk.get(URL).content.decode()
+
+    def token(page):
+        return page.split('name="form_token" value="')[1].split('"')[0]
+
+    assert token(first) != token(second) and len(token(first)) >= 20
+
+
+def test_the_form_is_protected_against_cross_site_posts(member, organization):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+
+    response = client.post(URL, patient_form())
+
+    assert response.status_code == 403
+    assert not Patient.objects.exists()
+
+
+def test_a_quebec_card_that_disagrees_with_the_name_saves_with_a_warning(desk, organization):
+    response = desk.post(URL, patient_form(health_card_number="TEST54122816", health_card_province="QC",
+                                           health_card_version_code=""), follow=True)
+
+    page = response.content.decode()
+    assert Patient.objects.for_organization(organization).count() == 1
+    assert "do not match the family name" in page
