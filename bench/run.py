@@ -37,6 +37,7 @@ def parse_args(argv=None):
     parser.add_argument("--reference-database", default="intake_bench_ref")
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database if it holds N patients")
     parser.add_argument("--only", default="", help="comma-separated scenario groups (write,read,service,import)")
+    parser.add_argument("--work-dir", type=Path, default=WORK, help="CSV, path lists, server logs")
     parser.add_argument("--json-out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--markdown-out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)

@@ -22,8 +22,6 @@ from bench.setup import (
     use_database,
 )
 
-WORK = ROOT / "bench" / "work"
-RESULTS = ROOT / "bench" / "results"
 FINDINGS = ROOT / "bench" / "findings.md"
 LOAD_TARGET_ROWS_PER_S = 1_000_000 / 120  # a million rows in under two minutes
 
@@ -42,8 +40,10 @@ class Suite:
         self.checks: list[Check] = []
         self.extra: dict = {"scenarios": {}}
         self.servers: dict[str, Server] = {}
-        WORK.mkdir(parents=True, exist_ok=True)
-        RESULTS.mkdir(parents=True, exist_ok=True)
+        self.work = Path(args.work_dir)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.results = Path(args.json_out).parent
+        self.results.mkdir(parents=True, exist_ok=True)
 
     def wants(self, group: str) -> bool:
         return not self.args.only or group in self.args.only
@@ -51,7 +51,7 @@ class Suite:
     # -- data ---------------------------------------------------------------------------------
     def prepare(self):
         a = self.args
-        samples_file = WORK / f"{a.database}-samples.json"
+        samples_file = self.work / f"{a.database}-samples.json"
         stored = json.loads(samples_file.read_text()) if samples_file.exists() else None
         reuse = bool(a.reuse and stored and stored["patients"] == a.patients and stored["seed"] == a.seed)
         self.log(f"database {a.database}: {'reusing loaded data' if reuse else 'fresh, migrating'}")
@@ -97,10 +97,10 @@ class Suite:
     def start_servers(self):
         a = self.args
         self.servers["app"] = Server("app", "config.wsgi:application", app_environment(a.database),
-                                     workers=a.workers, log_path=WORK / "gunicorn-app.log").start("/login/")
+                                     workers=a.workers, log_path=self.work / "gunicorn-app.log").start("/login/")
         self.servers["reference"] = Server(
             "reference", "bench.reference.wsgi:application", reference_environment(a.reference_database),
-            workers=a.workers, log_path=WORK / "gunicorn-reference.log").start("/ping")
+            workers=a.workers, log_path=self.work / "gunicorn-reference.log").start("/ping")
         self.log(f"servers up: app {self.servers['app'].url}, reference {self.servers['reference'].url}, "
                  f"{a.workers} workers each")
 
@@ -138,7 +138,7 @@ class Suite:
             if problem:
                 self.log(f"{kind}: not measurable: {problem}")
         live = [k for k in WRITE_KINDS if not problems[k]]
-        for kind in live:  # warm-up: imports, connections, caches
+        for kind in live if a.warmup else ():  # warm-up: imports, connections, caches
             lua_kind = WRITE_KINDS[kind][1]
             server = self.servers["reference" if kind == "reference" else "app"]
             run_wrk(server.url, "post.lua", connections=a.connections[0], seconds=a.warmup,
@@ -229,10 +229,11 @@ class Suite:
                 note = "left out (not answered 200): " + "; ".join(bad[:3])
             measured = Measured()
             if good:
-                path_file = WORK / f"paths-{check_id}.txt"
+                path_file = self.work / f"paths-{check_id}.txt"
                 path_file.write_text("\n".join(good) + "\n")
-                run_wrk(app.url, "get.lua", connections=a.get_connections, seconds=a.warmup, args=[path_file],
-                        headers=headers)
+                if a.warmup:
+                    run_wrk(app.url, "get.lua", connections=a.get_connections, seconds=a.warmup,
+                            args=[path_file], headers=headers)
                 for _ in range(a.runs):
                     measured.runs.append(run_wrk(app.url, "get.lua", connections=a.get_connections,
                                                  seconds=a.get_duration, args=[path_file], headers=headers))
@@ -286,7 +287,7 @@ class Suite:
         values = inprocess.duplicate_check_inputs(self.samples, 2)
         plans["duplicate check (returning patient)"] = inprocess.duplicate_check_plan(organization, values[0])
         plans["duplicate check (new person)"] = inprocess.duplicate_check_plan(organization, values[1])
-        (RESULTS / "plans.txt").write_text("".join(
+        (self.results / "plans.txt").write_text("".join(
             f"== {kind}: {by_kind.get(kind, [''])[0]}\n{plan}\n\n" for kind, plan in plans.items()))
 
     # -- import ---------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ class Suite:
         from bench.import_run import run_import
 
         a = self.args
-        result = run_import(self.env, self.big["slug"], a.import_rows, WORK, nonce=self.next_nonce())
+        result = run_import(self.env, self.big["slug"], a.import_rows, self.work, nonce=self.next_nonce())
         self.log(f"import: {result}")
         note = result.get("problem", "")
         method = (f"`manage.py import_patients --organization {self.big['slug']}` on a {a.import_rows:,}-row CSV "

@@ -55,7 +55,7 @@ def find_by_id_or_slug(queryset, value: str):
     try:
         return queryset.filter(pk=uuid.UUID(text)).first()
     except ValueError:
-        return queryset.filter(slug=text.lower()).first()
+        return queryset.filter(slug__iexact=text).first()
 
 
 def organization_for_host(host: str) -> tuple[Organization | None, str]:
@@ -67,7 +67,7 @@ def organization_for_host(host: str) -> tuple[Organization | None, str]:
     if base and domain.endswith("." + base):
         slug = domain[: -len(base) - 1]
         if slug and "." not in slug:
-            return active.filter(slug=slug).first(), "platform"
+            return active.filter(slug__iexact=slug).first(), "platform"
         return None, ""
     if domain:
         organization = active.filter(portal_domain__iexact=domain).first()

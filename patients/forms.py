@@ -153,7 +153,7 @@ class PatientForm(FrontDeskForm):
     @classmethod
     def initial_for(cls, patient, providers=None, groups=None):
         """The form's starting values for an existing patient (or lead)."""
-        card = getattr(patient, "health_card", None) if _has_card(patient) else None
+        card = health_card_of(patient)
         if patient.phone:
             phone = patient.phone.as_international
         else:
@@ -213,12 +213,12 @@ class PatientForm(FrontDeskForm):
         return card if any(card.values()) else None
 
 
-def _has_card(patient) -> bool:
+def health_card_of(patient):
+    """The patient's health card, or None (a reverse one-to-one raises when there is none)."""
     try:
-        patient.health_card  # noqa: B018 - a reverse one-to-one raises when there is none
+        return patient.health_card
     except Patient.health_card.RelatedObjectDoesNotExist:
-        return False
-    return True
+        return None
 
 
 class QuickLeadForm(FrontDeskForm):
@@ -232,7 +232,7 @@ class QuickLeadForm(FrontDeskForm):
         label="Email", required=False, help_text="Optional.",
         widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
     )
-    required_fields = ("full_name", "gender")
+    required_fields = ("gender",)  # the contract lets a lead come without a name or a phone
 
     def add_rule_errors(self, error):
         # A lead has one name box: name errors go next to it.

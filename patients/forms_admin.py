@@ -98,7 +98,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         patient = self.instance
-        if patient.pk:
+        if not patient._state.adding:
             self.initial["phone"] = phone_as_typed(patient)
             card = HealthCard.objects.filter(patient=patient).first()
             if card is not None:
@@ -124,7 +124,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
             return cleaned  # what the form itself cannot read (a date) first; the rules next
         actor = Actor.for_user(self.admin_user, Channel.ADMIN)
         try:
-            if self.instance.pk is None:
+            if self.instance._state.adding:
                 data = {name: self._value(name) for name in PATIENT_INPUTS if name in self.fields}
                 card = self._health_card()
                 if card is not None:

@@ -162,7 +162,7 @@ class PatientImporter:
     # ---- reading -------------------------------------------------------------------------
 
     def run(self, lines: Iterable[str]) -> ImportReport:
-        reader = csv.reader(lines)
+        reader = csv.reader(lines, strict=True)
         try:
             header = next(reader, None)
             if not self._read_header(header):

@@ -1,6 +1,6 @@
 """Sending a text message. `settings.SMS_BACKEND` picks the backend:
 
-- "console": writes the message to the log (development);
+- "console": writes the message to the log (development only: refuses when DEBUG is off);
 - "webhook": POSTs it as JSON to `settings.SMS_WEBHOOK_URL`, signed with `settings.SMS_WEBHOOK_SECRET`,
   so a clinic can plug in its own SMS gateway;
 - "memory": keeps it in `patients.sms.outbox` (tests), like Django's locmem email backend;
@@ -44,7 +44,12 @@ outbox: list[SmsMessage] = []
 
 
 class ConsoleSmsBackend:
+    """Development only: with DEBUG off it refuses, so that codes never land in production logs
+    and an unconfigured gateway shows up as failed deliveries instead of silently "sent" ones."""
+
     def send(self, to: str, body: str, **details) -> None:
+        if not settings.DEBUG:
+            raise SmsDeliveryError("No SMS gateway is configured (SMS_BACKEND=console works only with DEBUG on).")
         logger.info("SMS to %s: %s", to, body)
 
 

@@ -69,7 +69,10 @@ def _send(delivery_id: int, code: str, attempt: int) -> str:
     delivery = MessageDelivery.objects.select_related("organization", "patient").filter(pk=delivery_id).first()
     if delivery is None or delivery.state != MessageDelivery.State.QUEUED:
         return delivery.state if delivery else "missing"
-    verification = Verification.objects.filter(patient_id=delivery.patient_id, channel=delivery.channel).first()
+    verification = (
+        Verification.objects.for_organization(delivery.organization_id)
+        .filter(patient_id=delivery.patient_id, channel=delivery.channel).first()
+    )
     if verification is None or verification.destination != delivery.destination or not code_is_current(
         verification, code
     ):

@@ -161,7 +161,7 @@ def start_verification(patient: Patient, channel: str, *, actor: Actor) -> Verif
             organization_id=patient.organization_id, patient=patient, channel=channel, destination=destination,
             purpose="verification_code",
         )
-    from patients.tasks import deliver_verification_code
+    from patients.tasks import deliver_verification_code  # late: patients.tasks imports this module
 
     deliver_verification_code(delivery, code)
     verification.delivery = delivery

@@ -93,7 +93,7 @@ class PatientAdmin(LeadPromotionMixin, PatientImportMixin, ExportMixin, Organiza
     actions = ["promote_selected_leads"]
     superuser_only_delete = True  # archive instead: a patient record is kept
     save_as = False
-    history_list_display = ["history_actor", "history_channel"]
+    history_list_display = ["actor", "channel"]  # who (an API key by name) and through which door
     object_history_template = "admin/patients/patient/object_history.html"
     import_export_change_list_template = "admin/patients/patient/patient_change_list.html"
     change_form_template = "admin/patients/patient/patient_change_form.html"
@@ -114,6 +114,12 @@ class PatientAdmin(LeadPromotionMixin, PatientImportMixin, ExportMixin, Organiza
     @admin.display(description="phone")
     def phone_number(self, patient):
         return str(patient.phone) if patient.phone else patient.local_phone
+
+    def actor(self, record):
+        return record.history_actor or (record.history_user and str(record.history_user)) or ""
+
+    def channel(self, record):
+        return record.get_history_channel_display()
 
     @admin.display(description="patient account", boolean=True)
     def has_account(self, patient):

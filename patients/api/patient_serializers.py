@@ -46,7 +46,6 @@ DOMAIN_TO_CONTRACT.update({f"health_card.{d}": f"hcCard.{c}" for c, d in HEALTH_
 DOMAIN_TO_CONTRACT.update({"local_phone": "phone", "calling_code": "phone", "full_name": "firstName"})
 
 GENDERS = [g.value for g in Patient.Gender]
-STATUSES = [s.value for s in Verification.Status]
 
 
 @extend_schema_field({
@@ -71,8 +70,10 @@ class HealthCardWriteSerializer(serializers.Serializer):
 
 
 class VerificationsSerializer(serializers.Serializer):
-    email = serializers.ChoiceField(choices=Verification.Status.choices, required=False, help_text="unverified, pending or verified (true/false too).")
-    phone = serializers.ChoiceField(choices=Verification.Status.choices, required=False, help_text="unverified, pending or verified (true/false too).")
+    email = serializers.ChoiceField(choices=Verification.Status.choices, required=False,
+                                    help_text="true and false are read as verified and unverified.")
+    phone = serializers.ChoiceField(choices=Verification.Status.choices, required=False,
+                                    help_text="true and false are read as verified and unverified.")
 
 
 class PatientWriteSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from organizations.selectors import organizations_for_user
 
@@ -13,9 +14,11 @@ from organizations.selectors import organizations_for_user
 def frontdesk_view(view):
     """Sign-in first; then `request.organization` must be set (a Membership, or a superuser).
 
-    Patients' own credentials are not Users, so they can never get past this.
+    Patients' own credentials are not Users, so they can never get past this. Pages are never
+    cached: after signing out, Back shows no patient, and a form page comes back with a new token.
     """
 
+    @never_cache
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated or not request.user.is_active:

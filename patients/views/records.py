@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from organizations.scoping import get_for_organization_or_404
 from patients.actors import Actor
 from patients.errors import LeadIncompleteError, NotALeadError, PatientRuleError, PossibleDuplicatesError
-from patients.forms import PatientForm
+from patients.forms import PatientForm, health_card_of
 from patients.models import Channel, HealthCard, Patient, Verification
 from patients.services import promote_lead, update_patient
 from patients.views.access import frontdesk_view
@@ -24,13 +24,6 @@ def _patient(request, pk, *, details=False):
     if details:
         patients = patients.prefetch_related("providers", "groups", "verifications")
     return get_for_organization_or_404(patients, request.organization, pk=pk)
-
-
-def _card(patient):
-    try:
-        return patient.health_card
-    except HealthCard.DoesNotExist:
-        return None
 
 
 def _history(patient):
@@ -62,7 +55,7 @@ def patient_detail(request, pk):
     ]
     return render(request, "patients/detail.html", {
         "patient": patient,
-        "card": _card(patient),
+        "card": health_card_of(patient),
         "verification_channels": verification_channels,
         "history": _history(patient),
     })

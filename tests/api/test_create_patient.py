@@ -233,3 +233,13 @@ def test_create_stays_within_the_query_budget(api, full_body, django_assert_max_
     with django_assert_max_num_queries(32):
         response = create(api, full_body, HTTP_IDEMPOTENCY_KEY="budget")
     assert response.status_code == 201
+
+
+def test_each_key_has_its_own_rate_limit(api, other_api, body, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_key": "2/hour"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    for i in range(2):
+        assert create(api, {**body, "email": f"p{i}@example.com"}).status_code == 201
+
+    assert_error(create(api, {**body, "email": "p3@example.com"}), 429, "throttled")
+    assert create(other_api, body).status_code == 201

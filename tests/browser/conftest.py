@@ -45,14 +45,27 @@ def page(chromium, live_server):
 
 
 @pytest.fixture
-def signed_in(page, member):
-    """The page, signed in as the front-desk member of "maple"."""
+def page_without_javascript(chromium, live_server):
+    context = chromium.new_context(viewport=TABLET, base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, user):
     page.goto("/login/")
-    page.get_by_label("Username").fill(member.username)
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/patients/")
     return page
+
+
+@pytest.fixture
+def signed_in(page, member):
+    """The page, signed in as the front-desk member of "maple"."""
+    return sign_in(page, member)
 
 
 def keep_screenshot(page, name):
@@ -65,7 +78,8 @@ def keep_screenshot(page, name):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    funcargs = getattr(item, "funcargs", {})
+    page = funcargs.get("page") or funcargs.get("page_without_javascript")
     if report.when == "call" and report.failed and page is not None:
         ARTIFACTS.mkdir(exist_ok=True)
         try:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from patients.models import Patient
-from tests.browser.conftest import keep_screenshot
+from tests.browser.conftest import keep_screenshot, sign_in
 from tests.factories import PatientFactory, ProviderFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,6 +80,8 @@ def test_a_returning_patient_is_flagged_and_their_record_opened(signed_in, organ
     page.goto("/patients/new/")
 
     fill_patient(page, **{"#id_email": ""})
+    # The script warns while typing (the server checks again on submit).
+    expect(page.locator("#live-duplicates")).to_contain_text("Elodie Tremblay")
     page.get_by_role("button", name="Register patient").click()
 
     warning = page.locator("#duplicates")
@@ -109,3 +111,12 @@ def test_confirming_a_new_patient_after_the_warning_saves_once(signed_in, organi
     expect(page.get_by_role("heading", name="Patient registered")).to_be_visible()
     page.go_back()  # the browser offers to send the form again: still one new patient
     assert Patient.objects.count() == 2
+
+
+def test_registering_works_without_javascript(page_without_javascript, member, organization):
+    page = sign_in(page_without_javascript, member)
+    page.goto("/patients/new/")
+    fill_patient(page)
+    page.get_by_role("button", name="Register patient").click()
+
+    expect(page.get_by_test_id("patient-number")).to_have_text("1")

@@ -71,3 +71,9 @@ def test_refuses_an_inactive_organization(organization):
     organization.save()
     with pytest.raises(CommandError, match="not active"):
         run("--organization", "maple", "--name", "x")
+
+
+@pytest.mark.parametrize("name", ["MAPLE", " maple "])
+def test_organization_slug_in_any_case(organization, name):
+    run("--organization", name, "--name", "x")
+    assert ApiKey.objects.get().organization == organization

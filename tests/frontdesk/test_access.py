@@ -100,3 +100,9 @@ def test_a_patients_own_login_can_never_open_the_front_desk(client, organization
 def test_session_ends_after_inactivity(settings):
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
+
+
+def test_patient_pages_are_never_kept_in_the_browser_cache(desk, lead):
+    response = desk.get(reverse("frontdesk:patient_detail", args=[lead.pk]))
+
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

@@ -26,7 +26,8 @@ def others(organization):
     return [
         PatientFactory(organization=organization, given_name="Bo", family_name="Chen", date_of_birth=date(1990, 1, 1),
                        email="bo@example.com", phone="+14165550999"),
-        PatientFactory(organization=organization, given_name="Robert", family_name="Berg", phone="+14165550888"),
+        PatientFactory(organization=organization, given_name="Robert", family_name="Berg",
+                       date_of_birth=date(1970, 5, 5), phone="+14165550888"),
     ]
 
 

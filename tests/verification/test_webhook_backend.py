@@ -101,7 +101,15 @@ def test_backends_are_chosen_by_setting(settings, gateway):
         sms.get_sms_backend()
 
 
-def test_console_backend_logs_the_message(caplog):
+def test_console_backend_logs_the_message_in_development(caplog, settings):
+    settings.DEBUG = True
     with caplog.at_level("INFO", logger="patients.sms"):
         sms.ConsoleSmsBackend().send("+14165550134", "hello there")
     assert "+14165550134" in caplog.text and "hello there" in caplog.text
+
+
+def test_console_backend_refuses_outside_development(caplog, settings):
+    settings.DEBUG = False
+    with caplog.at_level("INFO", logger="patients.sms"), pytest.raises(sms.SmsDeliveryError, match="No SMS gateway"):
+        sms.ConsoleSmsBackend().send("+14165550134", "code 123456")
+    assert "123456" not in caplog.text

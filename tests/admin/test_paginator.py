@@ -1,0 +1,40 @@
+"""The changelist paginator: an exact count for small results, the planner's estimate (PostgreSQL)
+instead of COUNT(*) over a large table."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from patients.admin.paginator import EstimatedCountPaginator
+from patients.models import Patient
+from tests.factories import PatientFactory
+
+
+class TinyThreshold(EstimatedCountPaginator):
+    exact_below = 2
+
+
+def test_a_small_result_is_counted_exactly(organization):
+    PatientFactory.create_batch(3, organization=organization)
+    paginator = EstimatedCountPaginator(Patient.objects.order_by("-created_at"), 2)
+    assert paginator.count == 3 and paginator.num_pages == 2
+    assert not paginator.is_estimate
+
+
+@pytest.mark.postgres_only
+def test_a_large_result_is_estimated_without_counting(organization):
+    PatientFactory.create_batch(5, organization=organization)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE patients_patient")
+    with CaptureQueriesContext(connection) as captured:
+        paginator = TinyThreshold(Patient.objects.order_by("-created_at"), 2)
+        count = paginator.count
+    assert paginator.is_estimate and count >= 3
+    assert not [q for q in captured.captured_queries if q["sql"].upper().startswith("SELECT COUNT")]
+
+
+@pytest.mark.postgres_only
+def test_a_filtered_result_is_estimated_with_its_filter(organization, other_organization):
+    PatientFactory.create_batch(4, organization=organization)
+    paginator = EstimatedCountPaginator(Patient.objects.filter(organization=other_organization), 10)
+    assert paginator.count == 0 and not paginator.is_estimate
