@@ -8,6 +8,7 @@ runs the CSV import, and writes bench/results/latest.json and BENCHMARKS.md.
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -62,6 +63,8 @@ def main(argv=None):
         sys.exit("wrk is not installed (Debian: apt-get install wrk); the load scenarios need it.")
     from bench.suite import Suite
 
+    # A stopped benchmark still stops its servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     started = time.monotonic()
     suite = Suite(args, log=log)
     try:

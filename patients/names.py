@@ -1,5 +1,6 @@
 """Name helpers: splitting a full name, and the accent- and case-free form used for search."""
 
+import re
 import unicodedata
 
 
@@ -27,9 +28,15 @@ def split_full_name(full_name: str) -> tuple[str, str]:
 
 
 def search_name(*parts: str) -> str:
-    """The folded words of every name a patient goes by, for partial, accent-free search."""
+    """The folded words of every name a patient goes by, for partial, accent-free search.
+
+    A compound name is kept whole and also split, so 'Tremblay-Côté' is found by 'cote' and by
+    'tremblay-cote', and "O'Brien" by 'brien'.
+    """
     seen = []
     for word in fold(" ".join(p for p in parts if p)).split():
-        if word not in seen:
-            seen.append(word)
+        pieces = [word] + [piece for piece in re.split(r"[-']", word) if piece and piece != word]
+        for piece in pieces:
+            if piece not in seen:
+                seen.append(piece)
     return " ".join(seen)

@@ -88,7 +88,7 @@ class PatientAdmin(LeadPromotionMixin, PatientImportMixin, ExportMixin, Organiza
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
-    autocomplete_fields = ["providers", "groups"]
+    autocomplete_fields = ["organization", "providers", "groups"]
     inlines = [HealthCardInline, VerificationInline]
     actions = ["promote_selected_leads"]
     superuser_only_delete = True  # archive instead: a patient record is kept

@@ -106,10 +106,15 @@ def test_confirming_a_new_patient_after_the_warning_saves_once(signed_in, organi
     fill_patient(page, **{"#id_email": ""})
     page.get_by_role("button", name="Register patient").click()
 
+    sent = page.evaluate("() => Object.fromEntries(new FormData(document.getElementById('patient-form')))")
     page.get_by_role("button", name="This is a new patient: save").click()
-
     expect(page.get_by_role("heading", name="Patient registered")).to_be_visible()
-    page.go_back()  # the browser offers to send the form again: still one new patient
+
+    # The same form sent again from this browser (a double click that got through, a resend).
+    again = page.request.post("/patients/new/", form=sent | {"confirm_new": "1"})
+
+    assert again.ok and again.url == page.url
+    assert "already been saved" in again.text()
     assert Patient.objects.count() == 2
 
 

@@ -292,3 +292,18 @@ def test_organizations_are_left_untouched_by_a_refused_import(organization):
     before = Organization.objects.values().get(pk=organization.pk)
     run(organization, [["A", "", "", "", "", "", "", "", "", ""]])
     assert Organization.objects.values().get(pk=organization.pk) == before
+
+
+def test_a_conflict_that_appears_while_writing_imports_nothing(organization, monkeypatch):
+    """A registration that lands between the checks and the write (a race) still cannot slip in:
+    the database refuses, the whole import is undone and the report says so."""
+    from patients.importing import lookups
+
+    PatientFactory(organization=organization, email="elodie@example.com")
+    monkeypatch.setattr(lookups, "by_email", lambda organization, emails: [])  # the race: the check saw nothing
+    report = run(organization, GOOD, batch_size=1)
+    assert not report.ok and report.imported == 0
+    assert "registered meanwhile" in report.errors[0].message
+    assert Patient.objects.count() == 1 and not HealthCard.objects.exists() and Patient.history.count() == 1
+    organization.refresh_from_db()
+    assert organization.last_patient_number == 1

@@ -36,3 +36,9 @@ def test_search_name_joins_every_name_once_folded():
     assert search_name("Élodie", "Bérubé", "Lodie", "Élodie Bérubé") == "elodie berube lodie"
     assert search_name("", "", "", "") == ""
     assert search_name("Ana", None, "", "ana") == "ana"
+
+
+def test_compound_names_are_searchable_by_each_part():
+    words = search_name("Marie", "Tremblay-Côté", "", "O’Brien")
+
+    assert words.split() == ["marie", "tremblay-cote", "tremblay", "cote", "o'brien", "o", "brien"]

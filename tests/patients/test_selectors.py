@@ -131,3 +131,10 @@ def test_search_is_one_query(organization, elodie, others, django_assert_num_que
 def test_a_very_long_query_does_not_fail(organization, elodie):
     assert found(organization, "elodie " + "x " * 3000) == []
     assert found(organization, "élodie bérubé " * 500) == [elodie]
+
+
+def test_a_hyphenated_family_name_is_found_by_its_second_part(organization):
+    patient = PatientFactory(organization=organization, given_name="Marie", family_name="Tremblay-Côté")
+
+    assert list(search_patients(organization, "cote")) == [patient]
+    assert list(search_patients(organization, "Tremblay-Cote")) == [patient]

@@ -1,37 +1,22 @@
-"""Import patients from a CSV file: every rule of the API, all or nothing.
-
-Each row is checked with `services.clean_registration`, the same checks `register_patient`
-makes, so the import cannot drift from the API. Then, per batch of rows:
-- hard conflicts (same email, health card or EMR id as a registered patient or an earlier row)
-  and possible duplicates (same phone, or same family name and date of birth) are found with a
-  few bulk queries instead of one per row;
-- unless this is a dry run or some row was refused, the batch is written at once: patient
-  numbers are taken in one block per batch (the organization row stays locked until commit, so
-  they are contiguous), rows go in with PostgreSQL COPY (bulk_create elsewhere), and history rows
-  are copied from them in SQL.
-Everything runs in one transaction, rolled back when any row is refused: a file imports entirely
-or not at all. The file is streamed, so memory grows only with the keys kept to find in-file
-duplicates.
-"""
+"""The importer: reads the file, checks each row and each batch, and writes batches (see __init__)."""
 
 import csv
-import json
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from uuid import uuid4
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.db.models.functions import Lower
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations.models import Organization, PatientGroup, Provider
 from patients.actors import Actor
 from patients.errors import PatientRuleError
-from patients.models import Channel, HealthCard, Patient
+from patients.importing import lookups
+from patients.importing.writing import BatchWriter, PatientRecords, allocate_numbers, copy_to_history, write_rows
+from patients.models import HealthCard, Patient
 from patients.names import fold
-from patients.services import MODEL_FIELDS, clean_registration
+from patients.services import clean_registration
 
 TEXT_COLUMNS = (
     "given_name", "family_name", "preferred_name", "full_name", "gender", "date_of_birth", "email", "phone",
@@ -65,9 +50,6 @@ TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0", ""}
 BATCH_SIZE = 2000
 MAX_KEPT_ERRORS = 10_000
-HISTORY_EXTRA_COLUMNS = (
-    "history_date", "history_change_reason", "history_type", "history_user_id", "history_actor", "history_channel",
-)
 
 
 @dataclass(frozen=True)
@@ -122,6 +104,8 @@ class _Row:
     as_lead: bool
     provider_ids: list
     group_ids: list
+    search_name: str = ""
+    family_name_key: str = ""
     email_key: str = ""
     card_key: tuple | None = None
     family_key: tuple | None = None
@@ -170,14 +154,16 @@ class PatientImporter:
             self.links = {column: self._names(model) for column, model in LINK_COLUMNS.items()
                           if column in self.columns}
             try:
-                with transaction.atomic():
+                with transaction.atomic(), BatchWriter() as self.writer:
                     self._run_rows(reader)
+                    self.writer.wait()
                     if self.dry_run or not self.report.ok:
                         transaction.set_rollback(True)
-            except IntegrityError as exc:
-                # Another registration took an email or health card while the file was being read.
-                self.report.add_error(0, "", f"A patient registered meanwhile conflicts with this file ({exc}). "
-                                             "Nothing was imported; run the import again.")
+            except IntegrityError:
+                # Another registration took an email, health card or EMR id while the file was being read.
+                self.report.add_error(0, "", "A patient registered meanwhile has the same email, health card or EMR "
+                                             "id as a row of this file. Nothing was imported; run the import again "
+                                             "to see which row.")
         except UnicodeDecodeError:
             self.report.add_error(0, "", "The file is not UTF-8 text: save it as “CSV UTF-8” and try again.")
         except csv.Error as exc:
@@ -221,6 +207,7 @@ class PatientImporter:
         self._finish_batch(batch)
 
     def _finish_batch(self, batch):
+        self.writer.wait()  # the previous batch is stored before this one is compared with the database
         self._check_registered(batch)
         if not self.dry_run and self.report.ok and batch:
             self._insert(batch)
@@ -276,6 +263,11 @@ class PatientImporter:
             self.report.rows_with_errors += 1
             return None
         row = _Row(line, values, as_lead, list(dict.fromkeys(links["providers"])), list(dict.fromkeys(links["groups"])))
+        # The derived search fields exactly as Patient.save() computes them (used for the family-name check too).
+        names = SimpleNamespace(**{f: values.get(f, "") for f in ("given_name", "family_name", "preferred_name",
+                                                                   "full_name")})
+        Patient.refresh_search_fields(names)
+        row.search_name, row.family_name_key = names.search_name, names.family_name_key
         self._check_in_file(row)
         return row
 
@@ -297,8 +289,8 @@ class PatientImporter:
             first = self.seen_cards.setdefault(row.card_key, line)
             if first != line:
                 problems.append(("health_card_number", f"Same health card as line {first}."))
-        if values.get("date_of_birth") and values.get("family_name"):
-            row.family_key = (fold(values["family_name"]), values["date_of_birth"])
+        if values.get("date_of_birth") and row.family_name_key:
+            row.family_key = (row.family_name_key, values["date_of_birth"])
         if not self.allow_possible_duplicates:
             reasons = []
             if values.get("phone"):
@@ -324,40 +316,31 @@ class PatientImporter:
         rows = [r for r in batch if not r.failed]
         if not rows:
             return
-        patients = Patient.objects.for_organization(self.organization)
+        org = self.organization
         problems: dict[int, list[tuple[str, str]]] = {}
 
-        def refuse(row, column, message):
-            problems.setdefault(row.line, []).append((column, message))
+        def refuse_all(found, rows_by_key, column, message):
+            for pk, number, given, family, key in found:
+                row = rows_by_key.get(key)
+                if row is not None and pk not in self.inserted_ids:
+                    who = _describe(number, given, family)
+                    problems.setdefault(row.line, []).append((column, f"{message} ({who})."))
 
         by_email = {r.email_key: r for r in rows if r.email_key}
         if by_email:
-            found = (patients.annotate(email_lower=Lower("email")).filter(email_lower__in=list(by_email))
-                     .exclude(email="").values_list("pk", "email_lower", "patient_number", "given_name", "family_name"))
-            for pk, email, number, given, family in found:
-                if pk not in self.inserted_ids:
-                    refuse(by_email[email], "email",
-                           f"A patient with this email is already registered ({_describe(number, given, family)}).")
+            refuse_all(lookups.by_email(org, by_email), by_email, "email",
+                       "A patient with this email is already registered")
         by_emr = {r.values["emr_id"]: r for r in rows if r.values.get("emr_id") is not None}
         if by_emr:
-            for pk, emr_id, number, given, family in patients.filter(emr_id__in=list(by_emr)).values_list(
-                    "pk", "emr_id", "patient_number", "given_name", "family_name"):
-                if pk not in self.inserted_ids:
-                    refuse(by_emr[emr_id], "emr_id",
-                           f"A patient with this EMR id is already registered ({_describe(number, given, family)}).")
+            refuse_all(lookups.by_emr_id(org, by_emr), by_emr, "emr_id",
+                       "A patient with this EMR id is already registered")
         by_card = {r.card_key: r for r in rows if r.card_key}
         if by_card:
-            cards = HealthCard.objects.for_organization(self.organization).filter(
-                number__in=[number for _, number in by_card]
-            ).values_list("patient_id", "province", "number", "patient__patient_number", "patient__given_name",
-                          "patient__family_name")
-            for patient_id, province, number, patient_number, given, family in cards:
-                row = by_card.get((province, number))
-                if row is not None and patient_id not in self.inserted_ids:
-                    refuse(row, "health_card_number", "A patient with this health card is already registered "
-                                                      f"({_describe(patient_number, given, family)}).")
+            refuse_all(lookups.by_health_card(org, {number for _, number in by_card}), by_card,
+                       "health_card_number", "A patient with this health card is already registered")
         if not self.allow_possible_duplicates:
-            self._check_possible_duplicates(rows, refuse)
+            for line, message in self._possible_duplicates(rows).items():
+                problems.setdefault(line, []).append(("", message))
         for row in rows:
             for column, message in problems.get(row.line, ()):
                 self._fail(row.line, column, message)
@@ -365,163 +348,70 @@ class PatientImporter:
                 row.failed = True
                 self.report.rows_with_errors += 1
 
-    def _check_possible_duplicates(self, rows, refuse):
-        """The reasons find_possible_duplicates gives that an index can answer for a whole batch."""
+    def _possible_duplicates(self, rows) -> dict[int, str]:
+        """The reasons find_possible_duplicates gives that an index answers for a whole batch."""
         reasons: dict[int, dict[str, list[str]]] = {}  # line -> who -> why
-        statuses = [Patient.Status.ACTIVE.value, Patient.Status.LEAD.value]
-        by_phone: dict[str, list[_Row]] = {}
-        for r in rows:
-            if r.values.get("phone"):
-                by_phone.setdefault(r.values["phone"], []).append(r)
-        if by_phone:
-            for pk, phone, number, given, family in self._patients_with_phones(list(by_phone), statuses):
+        checks = (
+            ("same phone", lambda r: r.values.get("phone") or None, lambda keys: lookups.by_phone(
+                self.organization, keys)),
+            ("same family name and date of birth", lambda r: r.family_key,
+             lambda keys: lookups.by_family_name_and_birth_date(self.organization, keys)),
+        )
+        for why, key_of, look_up in checks:
+            by_key: dict = {}
+            for row in rows:
+                if key_of(row):
+                    by_key.setdefault(key_of(row), []).append(row)
+            if not by_key:
+                continue
+            for pk, number, given, family, key in look_up(list(by_key)):
                 if pk not in self.inserted_ids:
-                    for r in by_phone.get(phone, ()):
-                        reasons.setdefault(r.line, {}).setdefault(_describe(number, given, family), []).append(
-                            "same phone")
-        by_family: dict[tuple, list[_Row]] = {}
-        for r in rows:
-            if r.family_key:
-                by_family.setdefault(r.family_key, []).append(r)
-        if by_family:
-            found = Patient.objects.for_organization(self.organization).filter(
-                status__in=statuses, family_name_key__in={k for k, _ in by_family},
-                date_of_birth__in={d for _, d in by_family},
-            ).values_list("pk", "family_name_key", "date_of_birth", "patient_number", "given_name", "family_name")
-            for pk, family_key, born, number, given, family in found:
-                if pk not in self.inserted_ids:
-                    for r in by_family.get((family_key, born), ()):
-                        reasons.setdefault(r.line, {}).setdefault(_describe(number, given, family), []).append(
-                            "same family name and date of birth")
-        line_rows = {r.line: r for r in rows}
+                    for row in by_key.get(key, ()):
+                        reasons.setdefault(row.line, {}).setdefault(_describe(number, given, family), []).append(why)
+        messages = {}
         for line, who in reasons.items():
             listed = "; ".join(f"{name} ({' and '.join(why)})" for name, why in list(who.items())[:3])
             more = f" and {len(who) - 3} more" if len(who) > 3 else ""
-            refuse(line_rows[line], "", f"Possibly already registered: {listed}{more}.")
-
-    def _patients_with_phones(self, phones, statuses):
-        # Raw SQL: the phone field's own lookup parses every number again (~0.15 ms each).
-        table = Patient._meta.db_table
-        org = Patient._meta.get_field("organization").get_db_prep_value(self.organization.pk, connection)
-        pk = Patient._meta.pk
-        sql = (f"SELECT id, phone, patient_number, given_name, family_name FROM {table} "
-               f"WHERE organization_id = %s AND status IN ({', '.join(['%s'] * len(statuses))}) "
-               f"AND phone IN ({', '.join(['%s'] * len(phones))})")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [org, *statuses, *phones])
-            return [(pk.to_python(i), phone, n, g, f) for i, phone, n, g, f in cursor.fetchall()]
+            messages[line] = f"Possibly already registered: {listed}{more}."
+        return messages
 
     # ---- writing ------------------------------------------------------------------------------
-
-    def _allocate_numbers(self, count: int) -> int:
-        """The first of `count` new patient numbers (the same counter allocate_patient_number moves)."""
-        organizations = Organization.objects.filter(pk=self.organization.pk)
-        organizations.update(last_patient_number=F("last_patient_number") + count)
-        last = organizations.values_list("last_patient_number", flat=True).get()
-        return last - count + 1
 
     def _insert(self, batch: list[_Row]):
         rows = [r for r in batch if not r.failed]
         now = timezone.now()
+        records = PatientRecords(self.organization, self.actor, now)
         active = sum(1 for r in rows if not r.as_lead)
-        next_number = self._allocate_numbers(active) if active else None
+        next_number = allocate_numbers(self.organization, active) if active else None
         patients, cards, providers, groups = [], [], [], []
-        user_id = getattr(self.actor.user, "pk", None)
         for row in rows:
-            record = self._patient_record(row, now, user_id)
+            record = records.record(row.values, as_lead=row.as_lead, search_name=row.search_name,
+                                    family_name_key=row.family_name_key)
             if not row.as_lead:
                 record["patient_number"] = next_number
                 next_number += 1
             patients.append(record)
             card = row.values.get("health_card")
             if card is not None:
-                cards.append({"id": uuid.uuid4(), "organization_id": self.organization.pk, "patient_id": record["id"],
+                cards.append({"organization_id": self.organization.pk, "id": uuid4(), "patient_id": record["id"],
                               "number": card.number, "version_code": card.version_code, "province": card.province,
                               "expiry_date": card.expiry_date})
             providers += [{"patient_id": record["id"], "provider_id": pk} for pk in row.provider_ids]
             groups += [{"patient_id": record["id"], "patientgroup_id": pk} for pk in row.group_ids]
         ids = [p["id"] for p in patients]
-        _write_rows(Patient, patients)
         reason = f"Imported from {self.source_name}" if self.source_name else "Imported"
-        _copy_to_history(Patient, "id", ids, now, reason, self.actor)
-        if cards:
-            _write_rows(HealthCard, cards)
-            _copy_to_history(HealthCard, "patient_id", ids, now, reason, self.actor)
-        if providers:
-            _write_rows(Patient.providers.through, providers)
-        if groups:
-            _write_rows(Patient.groups.through, groups)
+        self.writer.submit(_write_batch, patients, cards, providers, groups, ids, now, reason, self.actor)
         self.inserted_ids.update(ids)
         self.report.imported += len(patients)
 
-    def _patient_record(self, row: _Row, now, user_id) -> dict:
-        """What register_patient would store for this row, as column values."""
-        if not hasattr(self, "_defaults"):
-            self._defaults = {f.attname: f.get_default() for f in Patient._meta.concrete_fields}
-        record = dict(self._defaults)
-        values = row.values
-        record.update({f: values[f] for f in MODEL_FIELDS if f in values})
-        names = SimpleNamespace(**{f: record[f] for f in ("given_name", "family_name", "preferred_name", "full_name")})
-        Patient.refresh_search_fields(names)
-        record.update(
-            id=uuid.uuid4(), organization_id=self.organization.pk,
-            status=Patient.Status.LEAD if row.as_lead else Patient.Status.ACTIVE,
-            roles=values.get("roles") or ["patient"], meta=values.get("meta") or {},
-            created_via=self.actor.channel, created_by_id=user_id, created_by_api_key_id=None,
-            created_at=now, updated_at=now, search_name=names.search_name, family_name_key=names.family_name_key,
-        )
-        return record
 
-
-def _write_rows(model, records: list[dict]):
-    """Insert `records` (column values by attname): COPY on PostgreSQL, bulk_create elsewhere."""
-    fields = [f for f in model._meta.concrete_fields if f.attname in records[0]]
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**r) for r in records], batch_size=500)
-        return
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    attnames = [f.attname for f in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for record in records:
-                copy.write_row([json.dumps(record[a]) if a in json_fields else record[a] for a in attnames])
-
-
-def _copy_to_history(model, key_column, ids, now, reason, actor: Actor):
-    """One history row ("created") per row just inserted, copied in SQL from the rows themselves."""
-    history = model.history.model
-    q = connection.ops.quote_name
-    tracked = [f.column for f in history._meta.concrete_fields
-               if f.column != "history_id" and f.column not in HISTORY_EXTRA_COLUMNS]
-    key = Patient._meta.pk
-    sql = (
-        f"INSERT INTO {q(history._meta.db_table)} ({', '.join(map(q, tracked))}, "
-        f"{', '.join(map(q, HISTORY_EXTRA_COLUMNS))}) "
-        f"SELECT {', '.join(map(q, tracked))}, %s, %s, %s, %s, %s, %s FROM {q(model._meta.db_table)} "
-        f"WHERE {q(key_column)} IN ({', '.join(['%s'] * len(ids))})"
-    )
-    date = history._meta.get_field("history_date").get_db_prep_value(now, connection)
-    params = [date, reason, "+", getattr(actor.user, "pk", None), actor.label[:200], actor.channel]
-    params += [key.get_db_prep_value(i, connection) for i in ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def import_patients(organization, lines: Iterable[str], *, actor: Actor, dry_run: bool = False,
-                    allow_possible_duplicates: bool = False, progress=None, source_name: str = "",
-                    batch_size: int = BATCH_SIZE) -> ImportReport:
-    """Check every row of a CSV file (an iterable of text lines) and, unless `dry_run`, register
-    them all in `organization`, or none when any row is refused. See the module docstring."""
-    importer = PatientImporter(
-        organization, actor=actor, dry_run=dry_run, allow_possible_duplicates=allow_possible_duplicates,
-        batch_size=batch_size, progress=progress, source_name=source_name,
-    )
-    return importer.run(lines)
-
-
-def import_actor(user=None, *, command=False) -> Actor:
-    if command and user is None:
-        return CommandLineActor(channel=Channel.IMPORT)
-    return Actor.for_user(user, Channel.IMPORT)
+def _write_batch(connection, patients, cards, providers, groups, ids, now, reason, actor):
+    write_rows(connection, Patient, patients)
+    copy_to_history(connection, Patient, "id", ids, now, reason, actor)
+    if cards:
+        write_rows(connection, HealthCard, cards)
+        copy_to_history(connection, HealthCard, "patient_id", ids, now, reason, actor)
+    if providers:
+        write_rows(connection, Patient.providers.through, providers)
+    if groups:
+        write_rows(connection, Patient.groups.through, groups)
