@@ -18,12 +18,16 @@ COLUMNS = [
 ]
 # Area codes the generator never hands out, so an imported phone is never a loaded patient's.
 IMPORT_AREA_CODES = (742, 753, 683)
+DAYS_PER_RUN = 1_200  # within a run, (family name, birth date) never repeats: 55,225 x 775 mod 1,200 != 0
 
 
 def write_csv(path: Path, rows: int, nonce: int):
-    """Rows that pass every rule and match nobody: compound family names with distinct birth dates,
-    phones in area codes the loaded data does not use, Ontario cards from a range kept for the import."""
+    """Rows that pass every rule and match nobody, also in a database that earlier runs imported into
+    (up to 20 runs): compound family names born in a window of dates kept for this run, phones in area
+    codes the loaded data does not use (a block of exchanges per run), Ontario cards from a range kept
+    for the import (starting with 0), emails with the run's number."""
     pairs = len(FAMILY) ** 2
+    run = nonce % 20
     with path.open("w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(COLUMNS)
@@ -32,10 +36,10 @@ def write_csv(path: Path, rows: int, nonce: int):
             pool = GIVEN_FEMALE if female else GIVEN_MALE
             combo = i % pairs
             family = f"{FAMILY[combo // len(FAMILY)]}-{FAMILY[combo % len(FAMILY)]}"
-            born = date(1935, 1, 1) + timedelta(days=(i * 7_919) % 25_000)
-            code = IMPORT_AREA_CODES[(i // 8_000_000) % len(IMPORT_AREA_CODES)]
-            phone = f"+1{code}{200 + (i // 10_000) % 800}{i % 10_000:04d}"
-            card = ontario_number((nonce % 9) * 10**7 + i % 10**7)
+            born = date(1940, 1, 1) + timedelta(days=run * DAYS_PER_RUN + (i * 7_919) % DAYS_PER_RUN)
+            code = IMPORT_AREA_CODES[run % len(IMPORT_AREA_CODES)]
+            phone = f"+1{code}{200 + (run * 40 + i // 10_000) % 800}{i % 10_000:04d}"
+            card = ontario_number((nonce % 80) * 10**6 + i % 10**6)
             out.writerow([
                 pool[i % len(pool)], family, "", "female" if female else "male", born.isoformat(),
                 f"imp{nonce}.{i}@bench.example", phone, "ON", card, "ON", "AB", "2029-06-30",

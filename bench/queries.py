@@ -75,7 +75,7 @@ ADMIN = "/admin/patients/patient/"
 
 
 def admin_unfiltered_paths():
-    return [ADMIN, ADMIN + "?p=1", ADMIN + "?p=2", ADMIN + "?o=-1", ADMIN + "?p=10"]
+    return [ADMIN, ADMIN + "?p=1", ADMIN + "?p=2", ADMIN + "?p=3", ADMIN + "?p=10"]
 
 
 def admin_filtered_paths(organization_id):

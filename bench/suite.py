@@ -213,6 +213,7 @@ class Suite:
         method = (f"wrk at {a.get_connections} connections, {a.get_duration:g} s per run, {a.runs} runs, median "
                   "of the runs' p95; each request asks a different question (paths made from loaded patients, "
                   "bench/queries.py, rotated by bench/lua/get.lua)")
+        floor = self.reference_floor()
         for check_id, scenario, what, paths, headers, limit in self.read_definitions():
             probe_all = check_id.startswith("admin") or len(paths) <= 10
             bad = []
@@ -244,9 +245,21 @@ class Suite:
             self.checks.append(Check(
                 id=f"{check_id}_p95", scenario=f"{scenario}", figure=f"{scenario}, {what}: p95 latency",
                 value=measured.latency("p95") if good else None, unit="ms", target=f"≤ {limit} ms", op="<=",
-                threshold=limit, method=method, note=note,
+                threshold=limit, method=method, note=note, reference=floor,
                 details={**measured.summary(), "distinct_paths": len(good)},
             ))
+
+    def reference_floor(self) -> str:
+        """What the slowest part of this machine alone costs: the reference's trivial GET, same load."""
+        a = self.args
+        path_file = self.work / "paths-reference-ping.txt"
+        path_file.write_text("/ping\n")
+        ref = self.servers["reference"]
+        measured = Measured(runs=[run_wrk(ref.url, "get.lua", connections=a.get_connections, seconds=a.get_duration,
+                                          args=[path_file]) for _ in range(a.runs)])
+        self.extra["scenarios"]["reference_ping"] = measured.summary()
+        return (f"trivial GET (reference /ping): p95 {measured.latency('p95')} ms, "
+                f"{measured.rps:,.0f} req/s")
 
     def memory_check(self):
         app, ref = self.servers["app"].worker_rss_mb(), self.servers["reference"].worker_rss_mb()

@@ -22,12 +22,12 @@ def _any(column: str, values) -> tuple[str, list]:
 
 def _select(organization, key_sql: str, condition: str, params: list, *, statuses=None, join_cards=False):
     table = connection.ops.quote_name(Patient._meta.db_table)
-    source = f"{table} p"
-    if join_cards:
+    source, owner = f"{table} p", "p"
+    if join_cards:  # the cards' own (organization, number) index leads
         cards = connection.ops.quote_name(HealthCard._meta.db_table)
-        source = f"{cards} c JOIN {table} p ON p.id = c.patient_id"
+        source, owner = f"{cards} c JOIN {table} p ON p.id = c.patient_id", "c"
     sql = (f"SELECT p.id, p.patient_number, p.given_name, p.family_name, {key_sql} FROM {source} "
-           f"WHERE p.organization_id = %s AND {condition}")
+           f"WHERE {owner}.organization_id = %s AND {condition}")
     organization_id = Patient._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
     params = [organization_id, *params]
     if statuses:
