@@ -18,7 +18,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cache
 
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
@@ -86,17 +86,17 @@ def split_counts(total: int, specs: list[OrgSpec]) -> list[int]:
     return counts
 
 
-@lru_cache(maxsize=None)
+@cache
 def _search_name(given, family, preferred):
     return search_name(given, family, preferred, f"{given} {family}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fold(text):
     return fold(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ascii(text):
     return "".join(c for c in fold(text) if c.isascii() and c.isalnum())
 

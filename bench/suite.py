@@ -1,7 +1,6 @@
 """The scenarios, in order: load, write throughput, reads, service timings, import, memory."""
 
 import json
-import time
 from pathlib import Path
 
 import psycopg

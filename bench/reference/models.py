@@ -17,3 +17,6 @@ class Registration(models.Model):
     health_card_number = models.CharField(max_length=20, blank=True)
     health_card_province = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.email

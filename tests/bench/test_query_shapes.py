@@ -70,3 +70,13 @@ def test_search_name_has_finer_statistics():
         cursor.execute("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'patients_patient'::regclass "
                        "AND attname = 'search_name'")
         assert cursor.fetchone()[0] == 1000
+
+
+@pytest.mark.postgres_only
+def test_lowercased_email_has_statistics():
+    if connection.pg_version < 140000:
+        pytest.skip("statistics on an expression need PostgreSQL 14")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_statisticsobjdef(oid) FROM pg_statistic_ext "
+                       "WHERE stxname = 'patient_email_lower'")
+        assert "lower" in cursor.fetchone()[0]

@@ -1,0 +1,299 @@
+"""The checks every way in applies to a patient's fields before anything is written.
+
+`clean_registration` is what `register_patient` checks; `PatientCleaner` collects every field
+error of one request so the caller sees them all at once. Field names are the domain's
+(`date_of_birth`, `health_card.number`); adapters rename them to their contract's names.
+"""
+
+import uuid
+
+from django.contrib.auth.hashers import make_password
+
+from organizations.models import PHONE_REGIONS, PatientGroup, Provider
+from patients import validation as v
+from patients.actors import Actor
+from patients.errors import PatientRuleError
+from patients.health_cards import check_health_card
+from patients.models import Patient
+from patients.names import split_full_name
+
+TEXT_FIELDS = {"given_name": 150, "family_name": 150, "preferred_name": 150, "full_name": 300, "referrer": 200}
+AS_SENT = ("full_name", "preferred_name")  # the Register Patient contract echoes these unchanged
+PHONE_PART_LIMITS = {"calling_code": 8, "local_phone": 32}
+TRUSTED_ONLY = ("verifications", "providers", "groups", "emr_id", "unread_notifications")
+
+
+class PatientCleaner:
+    """Collects every field error of one request, so the caller sees them all at once."""
+
+    def __init__(self, organization, data, *, actor, patient=None):
+        self.organization = organization
+        self.data = data
+        self.actor = actor
+        self.patient = patient
+        self.errors: dict[str, list[str]] = {}
+        self.values: dict = {}
+
+    def error(self, field, message):
+        self.errors.setdefault(field, []).append(message)
+
+    def take(self, field, rule, *args, **kwargs):
+        if field not in self.data:
+            return
+        try:
+            self.values[field] = rule(self.data[field], *args, **kwargs)
+        except v.FieldError as exc:
+            self.error(field, exc.message)
+
+    def current(self, field, default=None):
+        if field in self.values:
+            return self.values[field]
+        if self.patient is not None:
+            return getattr(self.patient, field)
+        return default
+
+    def clean(self, *, allow_unknown_birth_date=False, unchecked_phone_parts=False):
+        data = self.data
+        self._refuse_nul_characters()
+        for field, limit in TEXT_FIELDS.items():
+            if field in data:
+                text = "" if data[field] is None else str(data[field])
+                if len(text) > limit:
+                    self.error(field, f"Use at most {limit} characters.")
+                self.values[field] = text if field in AS_SENT else text.strip()
+        self.take("gender", v.clean_gender)
+        self.take("date_of_birth", v.clean_date_of_birth, allow_unknown=allow_unknown_birth_date)
+        self.take("email", v.clean_email)
+        self.take("province", v.clean_province)
+        self.take("roles", v.clean_roles)
+        self.take("unread_notifications", v.clean_non_negative_int, "unread notifications")
+        self.take("verifications", v.clean_verification_statuses)
+        for flag in ("accepts_marketing", "has_insurance"):
+            if flag in data:
+                if not isinstance(data[flag], bool):
+                    self.error(flag, "Send true or false.")
+                else:
+                    self.values[flag] = data[flag]
+        if "meta" in data:
+            if data["meta"] is None:
+                self.values["meta"] = {}
+            elif not isinstance(data["meta"], dict):
+                self.error("meta", "Send an object.")
+            else:
+                self.values["meta"] = data["meta"]
+        if "emr_id" in data:
+            self._clean_emr_id(data["emr_id"])
+        self._clean_phone(unchecked=unchecked_phone_parts)
+        self._clean_names()
+        self._clean_account()
+        self._clean_links()
+        self._clean_health_card()
+        self._check_trust()
+
+    def _refuse_nul_characters(self):
+        # PostgreSQL cannot store NUL in text or JSON: refuse it here rather than fail on save.
+        for field, value in self.data.items():
+            if field == "health_card" and isinstance(value, dict):
+                for sub, sub_value in value.items():
+                    if _has_nul(sub) or _has_nul(sub_value):
+                        self.error(f"health_card.{sub}", "Remove the invalid (NUL) character.")
+            elif _has_nul(value):
+                self.error(field, "Remove the invalid (NUL) character.")
+
+    def _clean_emr_id(self, value):
+        if value in (None, ""):
+            self.values["emr_id"] = None
+            return
+        if isinstance(value, bool):
+            self.error("emr_id", "Send the EMR id as a number.")
+            return
+        try:
+            number = int(value) if not isinstance(value, float) or value.is_integer() else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number < 0 or number >= 2**63:
+            self.error("emr_id", "Send the EMR id as a whole, positive number.")
+            return
+        self.values["emr_id"] = number
+
+    def _clean_phone(self, *, unchecked=False):
+        """`unchecked`: a lead's calling code and local phone are kept as sent even when they do not
+        make a valid number yet (the E.164 phone stays empty); promotion checks them."""
+        region = self.organization.default_phone_region
+        # The intake form lets the clerk read a number typed without a country code in another region.
+        if self.data.get("phone_region"):
+            region = str(self.data["phone_region"]).upper()
+            if region not in PHONE_REGIONS:
+                self.error("phone", "Choose the country the phone number belongs to.")
+                return
+        if "phone" in self.data:
+            self.take("phone", v.clean_phone, region)
+        elif "calling_code" in self.data or "local_phone" in self.data:
+            code = str(self.data.get("calling_code") or "").strip()
+            local = str(self.data.get("local_phone") or "").strip()
+            self.values["calling_code"], self.values["local_phone"] = code, local
+            self.values["phone"] = ""
+            too_long = False
+            for field, text in (("calling_code", code), ("local_phone", local)):
+                if len(text) > PHONE_PART_LIMITS[field]:
+                    self.error(field, f"Use at most {PHONE_PART_LIMITS[field]} characters.")
+                    too_long = True
+            problem = v.calling_code_problem(code)
+            if too_long or (problem and unchecked):
+                return
+            if problem:
+                self.error("calling_code", problem)
+                return
+            try:
+                self.values["phone"] = v.phone_from_parts(code, local, region)
+            except v.FieldError as exc:
+                if not unchecked:
+                    self.error("local_phone", exc.message)
+
+    def _clean_names(self):
+        full = self.values.get("full_name")
+        if full is not None and "given_name" not in self.data and "family_name" not in self.data:
+            self.values["given_name"], self.values["family_name"] = split_full_name(full)
+        elif ("given_name" in self.values or "family_name" in self.values) and "full_name" not in self.data:
+            given, family = self.current("given_name", ""), self.current("family_name", "")
+            self.values["full_name"] = " ".join(p for p in (given, family) if p)
+
+    def _clean_account(self):
+        email = self.current("email", "")
+        expected = f"{email.lower()}#{self.organization.slug}" if email else ""
+        supplied = self.data.get("username")
+        if supplied not in (None, "") and str(supplied).strip().lower() != expected:
+            self.error(
+                "username", f"The username is made from the email and organization: {expected or 'email#organization'}."
+            )
+        if "email" in self.values or self.patient is None:
+            self.values["username"] = expected
+        if self.data.get("password"):
+            try:
+                v.clean_password(
+                    self.data["password"], email=email,
+                    given_name=self.current("given_name", ""), family_name=self.current("family_name", ""),
+                )
+                if not email:
+                    self.error("password", "A patient account needs an email address.")
+                self.values["password"] = make_password(self.data["password"])
+            except v.FieldError as exc:
+                self.error("password", exc.message)
+
+    def _clean_links(self):
+        for field, model, noun in (("providers", Provider, "provider"), ("groups", PatientGroup, "group")):
+            if field not in self.data:
+                continue
+            ids = self.data[field] or []
+            if not isinstance(ids, list | tuple) or not all(isinstance(i, str | int | uuid.UUID) for i in ids):
+                self.error(field, f"Send a list of {noun} ids.")
+                continue
+            wanted = [str(i) for i in dict.fromkeys(ids)]
+            found = {}
+            valid_ids = [i for i in wanted if _is_uuid(i)]
+            if valid_ids:
+                rows = model.objects.for_organization(self.organization).filter(pk__in=valid_ids)
+                found = {str(o.pk): o for o in rows}
+            unknown = [i for i in wanted if i not in found]
+            for i in unknown:
+                self.error(field, f"Unknown {noun} id: {i}.")
+            self.values[field] = list(found.values())
+
+    def _clean_health_card(self):
+        if "health_card" not in self.data:
+            return
+        card = self.data["health_card"]
+        if card in (None, {}):
+            self.values["health_card"] = None
+            return
+        if not isinstance(card, dict):
+            self.error("health_card", "Send the health card as an object.")
+            return
+        try:
+            self.values["health_card"] = check_health_card(
+                str(card.get("number") or ""), str(card.get("province") or ""),
+                str(card.get("version_code") or ""), card.get("expiry_date"),
+                given_name=self.current("given_name", ""), family_name=self.current("family_name", ""),
+                date_of_birth=self.current("date_of_birth"), gender=self.current("gender", ""),
+            )
+        except PatientRuleError as exc:
+            for sub, messages in exc.errors.items():
+                for message in messages:
+                    self.error(f"health_card.{sub}", message)
+
+    def _check_trust(self):
+        if self.actor.is_trusted:
+            return
+        for field in TRUSTED_ONLY:
+            if self.data.get(field) not in (None, [], {}, 0):
+                self.error(field, "Only the clinic's staff or systems may set this field.")
+        roles = self.values.get("roles")
+        if roles and roles != ["patient"]:
+            self.error("roles", "A self-registering patient can only have the role 'patient'.")
+
+    def raise_if_errors(self):
+        if self.errors:
+            raise PatientRuleError(self.errors)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def missing_for_full_patient(organization, values) -> list[str]:
+    """What an active patient must have, given its field values (a dict or a Patient)."""
+    get = values.get if isinstance(values, dict) else (lambda f, d=None: getattr(values, f, d))
+    missing = [f for f in ("given_name", "family_name", "date_of_birth", "phone") if not get(f)]
+    if get("gender") in (None, "", Patient.Gender.UNKNOWN):
+        missing.insert(3, "gender")
+    if organization.requires_email and not get("email"):
+        missing.append("email")
+    return missing
+
+
+MODEL_FIELDS = {
+    "given_name", "family_name", "preferred_name", "full_name", "gender", "date_of_birth", "email", "phone",
+    "calling_code", "local_phone", "province", "username", "password", "roles", "emr_id", "referrer", "meta",
+    "unread_notifications", "accepts_marketing", "has_insurance",
+}
+
+
+def clean_registration(
+    organization, data: dict, *, actor: Actor, as_lead: bool = False, with_account: bool = False,
+    also_required: tuple[str, ...] = (),
+) -> dict:
+    """Every check `register_patient` makes before writing, without writing: the cleaned values
+    (domain names), or PatientRuleError listing every field error. The CSV import checks each row
+    with this, then writes in bulk."""
+    cleaner = PatientCleaner(organization, data, actor=actor)
+    cleaner.clean(allow_unknown_birth_date=as_lead, unchecked_phone_parts=as_lead)
+    values = cleaner.values
+    if as_lead:
+        if values.get("gender") in (None, Patient.Gender.UNKNOWN) and "gender" not in cleaner.errors:
+            cleaner.error("gender", "Gender is required.")
+    else:
+        phone_parts_wrong = "local_phone" in cleaner.errors or "calling_code" in cleaner.errors
+        for field in missing_for_full_patient(organization, values):
+            if field not in cleaner.errors and not (field == "phone" and phone_parts_wrong):
+                cleaner.error(field, "This field is required.")
+    for field in also_required:
+        if not str(values.get(field) or "").strip() and field not in cleaner.errors:
+            cleaner.error(field, "This field is required.")
+    if with_account and not values.get("email") and "email" not in cleaner.errors:
+        cleaner.error("email", "This field is required.")
+    cleaner.raise_if_errors()
+    return values
