@@ -296,6 +296,12 @@ class Suite:
             kind: inprocess.time_search(organization, qs) for kind, qs in by_kind.items()
         }
         plans = inprocess.search_plans(organization, {k: v[0] for k, v in by_kind.items()})
+        # What the API's paginator sends when a search has a single match (LIMIT <count>): see findings.md.
+        quebec = next((x["card"] for x in self.samples if x["card"] and x["card"][:1].isalpha()), by_kind["card"][0])
+        from patients.selectors import search_patients
+
+        plans[f"card, first page sliced to its count (LIMIT 1): {quebec}"] = inprocess.explain(
+            search_patients(organization, quebec).select_related("health_card")[:1])
         values = inprocess.duplicate_check_inputs(self.samples, 2)
         plans["duplicate check (returning patient)"] = inprocess.duplicate_check_plan(organization, values[0])
         plans["duplicate check (new person)"] = inprocess.duplicate_check_plan(organization, values[1])

@@ -34,11 +34,7 @@ NEEDS_CREDENTIALS = (
 class ApiCaller:
     organization: Organization
     api_key: Any = None
-    user: Any = None
-
-    @property
-    def is_self_registration(self) -> bool:
-        return self.api_key is None and self.user is None
+    user: Any = None  # both None: a patient registering themselves
 
 
 def names_organization(value: str, organization: Organization) -> bool:

@@ -5,6 +5,7 @@ admin code list tenant rows; `get_for_organization_or_404` answers a missing row
 another organization's row alike.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
@@ -40,12 +41,6 @@ def get_for_organization_or_404(queryset_or_model, organization, **lookup):
         qs = qs.objects.all()
     try:
         return qs.for_organization(organization).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
-        # ValueError/TypeError: a malformed id (not a UUID) is "not found" too.
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        # ValueError, TypeError, ValidationError: a malformed id (not a UUID) is "not found" too.
         raise Http404("Not found.") from exc
-    except Exception as exc:
-        from django.core.exceptions import ValidationError
-
-        if isinstance(exc, ValidationError):
-            raise Http404("Not found.") from exc
-        raise

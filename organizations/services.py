@@ -1,5 +1,6 @@
 """Writes on organizations: creating them and issuing or revoking their API keys."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +20,11 @@ def create_organization(name, *, slug, portal_domain=None, default_phone_region=
 
 def issue_api_key(organization, *, name, expires_at=None, created_by=None) -> tuple[ApiKey, str]:
     """A new key for `organization`. Returns (the stored key, the raw key): the raw key is shown
-    once and never stored."""
+    once and never stored. A key is named (1 to 100 characters) after who uses it, else ValidationError."""
+    name = str(name or "").strip()
+    limit = ApiKey._meta.get_field("name").max_length
+    if not name or len(name) > limit:
+        raise ValidationError({"name": [f"Give the key a name of 1 to {limit} characters."]})
     raw = ApiKey.generate_raw_key()
     key = ApiKey.objects.create(
         organization=organization, name=name, prefix=raw[4 : 4 + KEY_PREFIX_LENGTH], key_hash=hash_api_key(raw),

@@ -102,11 +102,7 @@ def patient_for_token(raw: str) -> Patient | None:
 
 
 def sign_out(token: PatientToken) -> None:
-    """Revoke `token` (a PatientToken, or its raw value)."""
-    if isinstance(token, str):
-        token = PatientToken.objects.filter(token_hash=hash_token(token)).first()
-        if token is None:
-            return
+    """Revoke `token`."""
     PatientToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

@@ -254,6 +254,10 @@ def _is_uuid(value) -> bool:
     return True
 
 
+# The fields missing_for_full_patient reads.
+FULL_PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "gender", "email")
+
+
 def missing_for_full_patient(organization, values) -> list[str]:
     """What an active patient must have, given its field values (a dict or a Patient)."""
     get = values.get if isinstance(values, dict) else (lambda f, d=None: getattr(values, f, d))

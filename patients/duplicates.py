@@ -113,3 +113,28 @@ def find_possible_duplicates(
     # Strongest evidence first.
     matches.sort(key=lambda m: -len(m.reasons))
     return matches
+
+
+STORED_CARD = object()  # find_duplicates_of_lead: the lead's own health card, read from the database
+LEAD_DETAILS = ("given_name", "family_name", "date_of_birth", "phone", "email")
+
+
+def find_duplicates_of_lead(lead: Patient, details: dict | None = None,
+                            health_card=STORED_CARD) -> list[DuplicateMatch]:
+    """Active patients who may be the same person as `lead` once it is promoted.
+
+    `details` (cleaned, domain names) replace the lead's own given_name, family_name, date_of_birth,
+    phone and email; `health_card` (anything with a number and a province, or None for none) replaces
+    the card the lead has.
+    """
+    values = {f: getattr(lead, f) for f in LEAD_DETAILS}
+    values.update({f: details[f] for f in LEAD_DETAILS if details and f in details})
+    if health_card is STORED_CARD:
+        health_card = HealthCard.objects.for_organization(lead.organization_id).filter(patient=lead).first()
+    return find_possible_duplicates(
+        lead.organization, given_name=values["given_name"] or "", family_name=values["family_name"] or "",
+        date_of_birth=values["date_of_birth"], phone=str(values["phone"] or ""), email=values["email"] or "",
+        health_card_number=health_card.number if health_card else "",
+        health_card_province=health_card.province if health_card else "",
+        exclude=lead, statuses=(Patient.Status.ACTIVE,),
+    )

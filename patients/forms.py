@@ -12,31 +12,16 @@ from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
 from organizations.models import PHONE_REGIONS, PatientGroup, Provider
+from patients.cleaning import TEXT_FIELDS
 from patients.errors import PatientRuleError
+from patients.form_fields import HEALTH_CARD_FIELDS, add_rule_errors, field_for_error
 from patients.health_cards import PROVINCES
-from patients.models import Patient
+from patients.models import Patient, health_card_of
 from patients.services import missing_for_full_patient
 
-# Where each domain error key (see patients.errors) is shown in these forms.
-ERROR_FIELDS = {
-    "health_card": "health_card_number",
-    "health_card.number": "health_card_number",
-    "health_card.version_code": "health_card_version_code",
-    "health_card.province": "health_card_province",
-    "health_card.expiry_date": "health_card_expiry_date",
-    "local_phone": "phone",
-    "calling_code": "phone",
-}
-HEALTH_CARD_FIELDS = {
-    "health_card_number": "number",
-    "health_card_version_code": "version_code",
-    "health_card_province": "province",
-    "health_card_expiry_date": "expiry_date",
-}
 GENDER_CHOICES = [("", "Choose…")] + [
     (g.value, g.label) for g in Patient.Gender if g != Patient.Gender.UNKNOWN
 ]
-TEXT_LIMITS = {"given_name": 150, "family_name": 150, "preferred_name": 150, "full_name": 300}
 
 
 def phone_region_choices(default_region):
@@ -52,7 +37,7 @@ def province_choices():
 
 
 def text_field(label, name, **kwargs):
-    widget = forms.TextInput(attrs={"maxlength": TEXT_LIMITS[name], "autocomplete": "off"})
+    widget = forms.TextInput(attrs={"maxlength": TEXT_FIELDS[name], "autocomplete": "off"})
     return forms.CharField(label=label, required=False, strip=True, widget=widget, **kwargs)
 
 
@@ -87,23 +72,14 @@ class FrontDeskForm(forms.Form):
     def mark_required(self, names):
         # Shown and announced as required; the service decides (the form is `novalidate`).
         for name in names:
-            name = ERROR_FIELDS.get(name, name)
+            name = field_for_error(name)
             if name in self.fields:
                 self.fields[name].show_required = True
                 self.fields[name].widget.attrs.update({"required": True, "aria-required": "true"})
 
     def add_rule_errors(self, error: PatientRuleError):
         """Put a service's errors (domain keys) next to the matching inputs."""
-        for key, messages in error.errors.items():
-            name = ERROR_FIELDS.get(key, key)
-            for message in messages:
-                if name in self.fields:
-                    if message not in self.errors.get(name, []):
-                        self.add_error(name, message)
-                elif key == "__all__":
-                    self.add_error(None, message)
-                else:
-                    self.add_error(None, f"{key.replace('_', ' ').capitalize()}: {message}")
+        add_rule_errors(self, error.errors)
 
 
 class PatientForm(FrontDeskForm):
@@ -151,26 +127,23 @@ class PatientForm(FrontDeskForm):
         ]
 
     @classmethod
-    def initial_for(cls, patient, providers=None, groups=None):
+    def initial_for(cls, patient):
         """The form's starting values for an existing patient (or lead)."""
         card = health_card_of(patient)
-        if patient.phone:
-            phone = patient.phone.as_international
-        else:
-            phone = " ".join(p for p in (patient.calling_code, patient.local_phone) if p)
         return {
             "given_name": patient.given_name, "family_name": patient.family_name,
             "preferred_name": patient.preferred_name,
             "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
             "gender": patient.gender if patient.gender != Patient.Gender.UNKNOWN else "",
-            "phone_region": patient.organization.default_phone_region, "phone": phone,
+            "phone_region": patient.organization.default_phone_region,
+            "phone": patient.phone_as_typed(international=True),
             "email": patient.email, "province": patient.province,
             "health_card_number": card.number if card else "",
             "health_card_version_code": card.version_code if card else "",
             "health_card_province": card.province if card else "",
             "health_card_expiry_date": card.expiry_date.isoformat() if card and card.expiry_date else "",
-            "providers": [str(p.pk) for p in (providers if providers is not None else patient.providers.all())],
-            "groups": [str(g.pk) for g in (groups if groups is not None else patient.groups.all())],
+            "providers": [str(p.pk) for p in patient.providers.all()],
+            "groups": [str(g.pk) for g in patient.groups.all()],
             "accepts_marketing": patient.accepts_marketing, "has_insurance": patient.has_insurance,
         }
 
@@ -211,14 +184,6 @@ class PatientForm(FrontDeskForm):
         """The card as the service wants it, or None when every card field is empty."""
         card = {key: (self.cleaned_data.get(name) or "").strip() for name, key in HEALTH_CARD_FIELDS.items()}
         return card if any(card.values()) else None
-
-
-def health_card_of(patient):
-    """The patient's health card, or None (a reverse one-to-one raises when there is none)."""
-    try:
-        return patient.health_card
-    except Patient.health_card.RelatedObjectDoesNotExist:
-        return None
 
 
 class QuickLeadForm(FrontDeskForm):

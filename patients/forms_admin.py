@@ -5,51 +5,24 @@ from django.contrib.admin.widgets import AdminDateWidget
 
 from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
+from patients.form_fields import HEALTH_CARD_FIELDS
+from patients.form_fields import add_rule_errors as add_errors_to_form
 from patients.health_cards import PROVINCES
-from patients.models import Channel, HealthCard, Patient
+from patients.models import Channel, Patient, health_card_of
 from patients.services import register_patient, update_patient
 
-# Where a service error (domain name) shows on an admin form; None: above the form.
-ERROR_FIELDS = {
-    "health_card": "health_card_number",
-    "health_card.number": "health_card_number",
-    "health_card.province": "health_card_province",
-    "health_card.version_code": "health_card_version_code",
-    "health_card.expiry_date": "health_card_expiry_date",
-    "local_phone": "phone",
-    "calling_code": "phone",
-    "username": "email",
-    "__all__": None,
-    "status": None,
-}
+# Admin renames beyond the shared ones (patients.form_fields); None: above the form.
+ERROR_FIELDS = {"status": None}
 PATIENT_INPUTS = [
     "given_name", "family_name", "preferred_name", "gender", "date_of_birth", "email", "phone", "province",
     "emr_id", "referrer", "accepts_marketing", "has_insurance", "providers", "groups",
 ]
-HEALTH_CARD_INPUTS = {
-    "health_card_number": "number",
-    "health_card_province": "province",
-    "health_card_version_code": "version_code",
-    "health_card_expiry_date": "expiry_date",
-}
 PROVINCE_CHOICES = [("", "---------"), *PROVINCES.items()]
 
 
 def add_rule_errors(form, errors: dict[str, list[str]]):
     """Show a PatientRuleError's messages on the form fields they concern."""
-    for key, messages in errors.items():
-        field = ERROR_FIELDS.get(key, key)
-        if field is not None and field not in form.fields:
-            messages = [f"{key.replace('_', ' ').replace('.', ' ')}: {m}" for m in messages]
-            field = None
-        for message in messages:
-            form.add_error(field, message)
-
-
-def phone_as_typed(patient) -> str:
-    if patient.phone:
-        return str(patient.phone)
-    return " ".join(p for p in (patient.calling_code, patient.local_phone) if p)
+    add_errors_to_form(form, errors, ERROR_FIELDS)
 
 
 class PossibleDuplicatesMixin:
@@ -99,15 +72,15 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         patient = self.instance
         if not patient._state.adding:
-            self.initial["phone"] = phone_as_typed(patient)
-            card = HealthCard.objects.filter(patient=patient).first()
+            self.initial["phone"] = patient.phone_as_typed()
+            card = health_card_of(patient)
             if card is not None:
                 self.initial.update(health_card_number=card.number, health_card_province=card.province,
                                     health_card_version_code=card.version_code,
                                     health_card_expiry_date=card.expiry_date)
 
     def _health_card(self):
-        values = {key: self.cleaned_data.get(name) for name, key in HEALTH_CARD_INPUTS.items()}
+        values = {key: self.cleaned_data.get(name) for name, key in HEALTH_CARD_FIELDS.items()}
         if not any(values.values()):
             return None
         return {k: ("" if v is None else v) for k, v in values.items()}
@@ -135,7 +108,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
                 )
             else:
                 changes = {name: self._value(name) for name in self.changed_data if name in PATIENT_INPUTS}
-                if any(name in self.changed_data for name in HEALTH_CARD_INPUTS):
+                if any(name in self.changed_data for name in HEALTH_CARD_FIELDS):
                     changes["health_card"] = self._health_card()
                 if changes:
                     self.instance = update_patient(self.instance, changes, actor=actor)
@@ -172,7 +145,7 @@ class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
         initial = {
             "given_name": lead.given_name, "family_name": lead.family_name, "date_of_birth": lead.date_of_birth,
             "gender": "" if lead.gender == Patient.Gender.UNKNOWN else lead.gender,
-            "phone": phone_as_typed(lead), "email": lead.email,
+            "phone": lead.phone_as_typed(), "email": lead.email,
         }
         super().__init__(*args, initial=initial, **kwargs)
         for name in missing:

@@ -3,11 +3,12 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
 from patients.errors import PatientRuleError
 from patients.names import fold
+from patients.validation import parse_date
 
 
 def _luhn_ok(number: str) -> bool:
@@ -67,20 +68,6 @@ def normalize_health_card_number(raw: str) -> str:
     return re.sub(r"[\s\-\u2010-\u2014]", "", str(raw or "")).upper()
 
 
-def _parse_date(value) -> date | None:
-    """A date, an ISO 'YYYY-MM-DD' string or None/''; raises ValueError for anything else."""
-    if isinstance(value, datetime):
-        return value.date()
-    if value is None or isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(text)
-    return date.fromisoformat(text)
-
-
 def _a(name: str) -> str:
     return ("an " if name[0] in "AEIOU" else "a ") + name
 
@@ -104,7 +91,7 @@ def _quebec_warnings(number: str, given_name="", family_name="", date_of_birth=N
         warnings.append(f"The fourth letter of the Quebec health card number ({number[3]}) "
                         f"does not match the given name (expected {given}).")
     try:
-        born = _parse_date(date_of_birth)
+        born = parse_date(date_of_birth)
     except ValueError:
         born = None
     if born:
@@ -136,7 +123,7 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
     rule = RULES.get(province)
 
     # An Ontario version code is often typed after the number: "9287170261 DK".
-    split = re.fullmatch(r"(\d{10})([A-Z]{1,2})", number)
+    split = re.fullmatch(r"(\d{10})([A-Z]{1,2})", number, re.ASCII)
     if province == "ON" and split and not version_code:
         number, version_code = split.groups()
 
@@ -144,7 +131,7 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
         errors["province"] = ["Choose a Canadian province or territory."]
     if not number:
         errors["number"] = ["Enter the health card number."]
-    elif rule and not re.fullmatch(rule.pattern, number):
+    elif rule and not re.fullmatch(rule.pattern, number, re.ASCII):  # ASCII: '٠' is a \d too
         errors["number"] = [f"This does not look like {_a(rule.name)} health card number "
                             f"(expected {rule.shape})."]
     elif rule and rule.check and not rule.check(number):
@@ -156,7 +143,7 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
         errors["version_code"] = ["A version code is at most 2 letters (A to Z)."]
 
     try:
-        expiry = _parse_date(expiry_date)
+        expiry = parse_date(expiry_date)
     except ValueError:
         errors["expiry_date"] = ["Enter the expiry date as YYYY-MM-DD."]
 

@@ -161,6 +161,13 @@ class Patient(OrganizationOwned):
     def has_password(self) -> bool:
         return bool(self.password)
 
+    def phone_as_typed(self, *, international=False) -> str:
+        """The phone (E.164, or "+1 416-555-0123" with `international`), else a lead's calling code
+        and local phone as they were sent."""
+        if self.phone:
+            return self.phone.as_international if international else str(self.phone)
+        return " ".join(p for p in (self.calling_code, self.local_phone) if p)
+
     def refresh_search_fields(self):
         self.search_name = search_name(self.given_name, self.family_name, self.preferred_name, self.full_name)
         self.family_name_key = fold(self.family_name)
@@ -204,6 +211,14 @@ class HealthCard(OrganizationOwned):
         if self.expiry_date is None:
             return False
         return self.expiry_date < (today or timezone.localdate())
+
+
+def health_card_of(patient):
+    """The patient's health card, or None (a reverse one-to-one raises when there is none)."""
+    try:
+        return patient.health_card
+    except HealthCard.DoesNotExist:
+        return None
 
 
 class Verification(OrganizationOwned):

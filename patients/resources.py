@@ -3,7 +3,7 @@ imported again; passwords, usernames and verification codes are never exported."
 
 from import_export import fields, resources
 
-from patients.models import HealthCard, Patient
+from patients.models import Patient, health_card_of
 
 EXPORT_COLUMNS = (
     "patient_number", "status", "given_name", "family_name", "preferred_name", "full_name", "gender",
@@ -11,13 +11,6 @@ EXPORT_COLUMNS = (
     "health_card_version_code", "health_card_expiry_date", "emr_id", "referrer", "accepts_marketing",
     "has_insurance", "providers", "groups", "organization", "created_at",
 )
-
-
-def _card(patient):
-    try:
-        return patient.health_card
-    except HealthCard.DoesNotExist:
-        return None
 
 
 class PatientResource(resources.ModelResource):
@@ -39,19 +32,19 @@ class PatientResource(resources.ModelResource):
         return str(patient.phone) if patient.phone else ""
 
     def dehydrate_health_card_number(self, patient):
-        card = _card(patient)
+        card = health_card_of(patient)
         return card.number if card else ""
 
     def dehydrate_health_card_province(self, patient):
-        card = _card(patient)
+        card = health_card_of(patient)
         return card.province if card else ""
 
     def dehydrate_health_card_version_code(self, patient):
-        card = _card(patient)
+        card = health_card_of(patient)
         return card.version_code if card else ""
 
     def dehydrate_health_card_expiry_date(self, patient):
-        card = _card(patient)
+        card = health_card_of(patient)
         return card.expiry_date.isoformat() if card and card.expiry_date else ""
 
     def dehydrate_providers(self, patient):

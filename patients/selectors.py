@@ -44,7 +44,8 @@ def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
     `organizations` (the admin, searching several organizations at once): whose health cards
     are looked up, instead of `organization`'s; phones are still read in `organization`'s region.
     """
-    text = (query or "").strip()
+    # NUL: PostgreSQL refuses it in a query parameter, and no stored value holds one.
+    text = (query or "").replace("\x00", "").strip()
     if not text:
         return Q()
     if "@" in text:
@@ -57,7 +58,7 @@ def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
             return Q(pk__in=[])
     condition = Q(pk__in=[])
     compact = re.sub(r"[\s\-]", "", text)
-    if compact.isdigit() and len(compact) <= 9:
+    if compact.isdecimal() and len(compact) <= 9:  # isdecimal: int() cannot read '²', a digit
         condition |= Q(patient_number=int(compact))
     if _PHONE_LIKE.match(text):
         try:

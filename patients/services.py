@@ -12,12 +12,13 @@ from django.utils import timezone
 from patients import validation as v
 from patients.actors import Actor
 from patients.cleaning import (  # noqa: F401  (re-exported: callers import the rules from services)
+    FULL_PATIENT_FIELDS,
     MODEL_FIELDS,
     PatientCleaner,
     clean_registration,
     missing_for_full_patient,
 )
-from patients.duplicates import find_possible_duplicates
+from patients.duplicates import STORED_CARD, find_duplicates_of_lead, find_possible_duplicates
 from patients.errors import (
     LeadIncompleteError,
     NotALeadError,
@@ -85,7 +86,8 @@ def _apply_verifications(patient, statuses, actor, *, reset_channels=()):
 
 
 def _write_health_card(patient, checked, actor):
-    existing = HealthCard.objects.filter(patient=patient).first() if patient.pk else None
+    existing = (HealthCard.objects.for_organization(patient.organization_id).filter(patient=patient).first()
+                if patient.pk else None)
     if checked is None:
         if existing is not None:
             existing._history_actor = actor
@@ -95,6 +97,25 @@ def _write_health_card(patient, checked, actor):
     card.number, card.version_code = checked.number, checked.version_code
     card.province, card.expiry_date = checked.province, checked.expiry_date
     _save(card, actor)
+
+
+def _phone_from_lead_parts(lead) -> str:
+    """A lead's calling code and local phone, kept as sent, as an E.164 phone ("" when they make none)."""
+    if not lead.local_phone:
+        return ""
+    try:
+        return v.phone_from_parts(lead.calling_code, lead.local_phone, lead.organization.default_phone_region)
+    except v.FieldError:
+        return ""
+
+
+def missing_for_promotion(lead: Patient) -> list[str]:
+    """What `lead` lacks to be promoted as it is (a calling code and local phone that make a valid
+    number count as its phone), as `promote_lead` would report it."""
+    values = {f: getattr(lead, f) for f in FULL_PATIENT_FIELDS}
+    values["phone"] = values["phone"] or _phone_from_lead_parts(lead)
+    return missing_for_full_patient(lead.organization, values)
+
 
 def register_patient(
     organization,
@@ -174,8 +195,7 @@ def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
     cleaner.clean(allow_unknown_birth_date=patient.is_lead)
     values = cleaner.values
     if not patient.is_lead:
-        merged = {f: cleaner.current(f) for f in ("given_name", "family_name", "date_of_birth", "phone",
-                                                  "gender", "email")}
+        merged = {f: cleaner.current(f) for f in FULL_PATIENT_FIELDS}
         for field in missing_for_full_patient(organization, merged):
             if field in values and field not in cleaner.errors:
                 cleaner.error(field, "This field is required.")
@@ -230,32 +250,17 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
         cleaner.clean()
         cleaner.raise_if_errors()
         values = cleaner.values
-        merged = {f: cleaner.current(f) for f in ("given_name", "family_name", "date_of_birth", "phone",
-                                                  "gender", "email")}
-        if not merged["phone"] and (locked.local_phone and "phone" not in values):
-            try:
-                merged["phone"] = v.phone_from_parts(locked.calling_code, locked.local_phone,
-                                                     organization.default_phone_region)
-                values["phone"] = merged["phone"]
-            except v.FieldError:
-                pass
+        merged = {f: cleaner.current(f) for f in FULL_PATIENT_FIELDS}
+        if not merged["phone"] and "phone" not in values:
+            phone = _phone_from_lead_parts(locked)
+            if phone:
+                merged["phone"] = values["phone"] = phone
         missing = missing_for_full_patient(organization, merged)
         if missing:
             raise LeadIncompleteError(missing)
 
-        card = values.get("health_card")
-        if card is None and "health_card" not in values:
-            existing = HealthCard.objects.filter(patient=locked).first()
-            card_number, card_province = (existing.number, existing.province) if existing else ("", "")
-        else:
-            card_number, card_province = (card.number, card.province) if card else ("", "")
         if not confirm_duplicates:
-            matches = find_possible_duplicates(
-                organization, given_name=merged["given_name"], family_name=merged["family_name"],
-                date_of_birth=merged["date_of_birth"], phone=merged["phone"], email=merged["email"] or "",
-                health_card_number=card_number, health_card_province=card_province,
-                exclude=locked, statuses=(Patient.Status.ACTIVE,),
-            )
+            matches = find_duplicates_of_lead(locked, merged, values.get("health_card", STORED_CARD))
             if matches:
                 raise PossibleDuplicatesError(matches)
 

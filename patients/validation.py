@@ -55,7 +55,8 @@ def calling_code_problem(calling_code) -> str | None:
     if not code:
         return None
     digits = code[1:] if code.startswith("+") else code
-    if not digits.isdigit() or len(digits) > 4:
+    # isdecimal, not isdigit: '²' is a digit that int() cannot read.
+    if not digits.isdecimal() or len(digits) > 4:
         return "Enter a calling code such as +1 or +971."
     # '+1684' (a code written with its area code) is not a country code but still makes a valid number.
     if phonenumbers.region_code_for_country_code(int(digits)) == "ZZ" and len(digits) <= 3:
@@ -71,20 +72,23 @@ def phone_from_parts(calling_code, local_phone, region: str) -> str:
         return ""
     if code:
         digits = code.lstrip("+")
-        if not digits.isdigit():
+        if not digits.isdecimal():
             raise FieldError("Enter a calling code such as +1 or +971.")
         return clean_phone(f"+{digits} {local}", region)
     return clean_phone(local, region)
 
 
 def parse_date(value, label="date") -> date | None:
-    if value in (None, ""):
+    """A date, an ISO 'YYYY-MM-DD' text, or None for None and blank text; else FieldError."""
+    if value is None:
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    if not text:
+        return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise FieldError(f"Enter the {label} as YYYY-MM-DD.")
     try:

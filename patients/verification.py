@@ -262,3 +262,8 @@ def verification_statuses(patient: Patient) -> dict[str, dict]:
             "verified_at": row.verified_at if verified else None,
         }
     return answer
+
+
+def status_by_channel(patient: Patient) -> dict[str, str]:
+    """{"email": "verified", "phone": "unverified"}: `verification_statuses` without the details."""
+    return {channel: row["status"] for channel, row in verification_statuses(patient).items()}

@@ -9,7 +9,6 @@ desk) get no admin pages at all: access comes from memberships, not Django model
 import uuid
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.http import Http404
 
@@ -178,8 +177,3 @@ class ScopedInlineMixin(ScopedFormfieldsMixin):
 
     def has_delete_permission(self, request, obj=None):
         return not self.read_only and self._allowed(request, obj)
-
-
-def get_scoped_object_or_404(model_admin, request, object_id):
-    """The object behind `object_id` in the user's scope (for custom admin views), else 404."""
-    return model_admin.get_object(request, unquote(object_id))

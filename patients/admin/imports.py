@@ -52,6 +52,9 @@ class PatientImportMixin:
         token = request.POST.get("token", "")
         if request.method == "POST" and token:
             stored = pending.get(token)
+            if stored is not None and not (upload_dir() / f"{token}.csv").exists():
+                self._discard(request, token)  # removed after KEEP_UPLOADS_FOR by a later upload
+                stored = None
             if stored is None:
                 messages.error(request, "This import is no longer waiting for confirmation; upload the file again.")
                 return HttpResponseRedirect(reverse("admin:patients_patient_import"))

@@ -10,11 +10,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from patients.actors import Actor
-from patients.duplicates import find_possible_duplicates
+from patients.duplicates import find_duplicates_of_lead
 from patients.errors import LeadIncompleteError, NotALeadError, PatientRuleError, PossibleDuplicatesError
 from patients.forms_admin import CompleteRegistrationForm, add_rule_errors
-from patients.models import Channel, HealthCard, Patient
-from patients.services import missing_for_full_patient, promote_lead
+from patients.models import Channel, Patient
+from patients.services import missing_for_promotion, promote_lead
 
 
 def field_label(name: str) -> str:
@@ -27,14 +27,6 @@ def field_label(name: str) -> str:
 def describe_matches(matches, limit=3) -> str:
     shown = "; ".join(f"{m.patient} ({', '.join(m.reasons)})" for m in matches[:limit])
     return shown + (f" and {len(matches) - limit} more" if len(matches) > limit else "")
-
-
-def missing_details(lead) -> list[str]:
-    """What the lead lacks for a full patient (a phone kept as sent, in parts, counts as given)."""
-    missing = missing_for_full_patient(lead.organization, lead)
-    if "phone" in missing and lead.local_phone:
-        missing.remove("phone")
-    return missing
 
 
 class LeadPromotionMixin:
@@ -91,7 +83,7 @@ class LeadPromotionMixin:
         if not lead.is_lead:
             messages.info(request, f"{lead} is already a {lead.get_status_display().lower()} patient.")
             return HttpResponseRedirect(change_url)
-        missing = missing_details(lead)
+        missing = missing_for_promotion(lead)
         form = CompleteRegistrationForm(request.POST or None, lead=lead, missing=missing)
         if request.method == "POST" and form.is_valid():
             try:
@@ -111,7 +103,7 @@ class LeadPromotionMixin:
                 messages.success(request, f"{patient} is now a full patient.")
                 return HttpResponseRedirect(change_url)
         elif request.method != "POST":
-            matches = self._possible_duplicates_of(lead)
+            matches = find_duplicates_of_lead(lead)
             if matches:
                 form.offer_confirmation(matches)
         context = {
@@ -126,12 +118,3 @@ class LeadPromotionMixin:
             "has_view_permission": True,
         }
         return TemplateResponse(request, self.complete_registration_template, context)
-
-    def _possible_duplicates_of(self, lead):
-        card = HealthCard.objects.filter(patient=lead).first()
-        return find_possible_duplicates(
-            lead.organization, given_name=lead.given_name, family_name=lead.family_name,
-            date_of_birth=lead.date_of_birth, phone=str(lead.phone or ""), email=lead.email,
-            health_card_number=card.number if card else "", health_card_province=card.province if card else "",
-            exclude=lead, statuses=(Patient.Status.ACTIVE,),
-        )

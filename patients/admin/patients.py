@@ -113,7 +113,7 @@ class PatientAdmin(LeadPromotionMixin, PatientImportMixin, ExportMixin, Organiza
 
     @admin.display(description="phone")
     def phone_number(self, patient):
-        return str(patient.phone) if patient.phone else patient.local_phone
+        return patient.phone_as_typed()
 
     def actor(self, record):
         return record.history_actor or (record.history_user and str(record.history_user)) or ""

@@ -15,15 +15,13 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from organizations.authentication import ApiKeyAuthentication
@@ -32,6 +30,7 @@ from patients import accounts, verification
 from patients.actors import Actor
 from patients.api.authentication import PatientTokenAuthentication, signed_in_patient
 from patients.api.errors import ErrorSerializer, error_body, rename_errors
+from patients.api.throttling import AccountThrottle
 from patients.errors import PatientRuleError, SignInError, TooManyRequestsError
 from patients.models import Channel, Patient, Verification
 from patients.services import update_patient
@@ -46,30 +45,6 @@ ME_FIELDS = {
 CONTRACT_FIELD_NAMES = {domain: name for name, domain in ME_FIELDS.items()} | {
     "username": "email", "local_phone": "phone", "calling_code": "phone",
 }
-
-
-class AccountThrottle(ScopedRateThrottle):
-    """The view's `throttle_scope`, counted per patient, API key or staff user, else per client address."""
-
-    def get_rate(self):
-        # Read at request time (not at import), so an operator's or a test's setting applies.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
-        patient = signed_in_patient(request)
-        api_key = getattr(request, "api_key", None)
-        if patient is not None:
-            ident = f"patient:{patient.pk}"
-        elif api_key is not None:
-            ident = f"key:{api_key.pk}"
-        elif getattr(request.user, "is_authenticated", False):
-            ident = f"user:{request.user.pk}"
-        elif api_settings.NUM_PROXIES is None:
-            # REMOTE_ADDR, not X-Forwarded-For: a client could send a new one with every request.
-            ident = request.META.get("REMOTE_ADDR") or "unknown"
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def _errors(*statuses):
@@ -164,40 +139,24 @@ class SignOutView(AccountView):
 
 # --- the patient's own details --------------------------------------------------------------------
 
-def render_verifications(patient: Patient) -> dict:
-    return {channel: row["status"] for channel, row in verification.verification_statuses(patient).items()}
-
-
 class MeSerializer(serializers.Serializer):
+    """The signed-in patient's own details, as /me answers them (and the fields PATCH may send)."""
+
     id = serializers.UUIDField(read_only=True)
     username = serializers.CharField(read_only=True, help_text="`email#organization-slug`; follows the email.")
-    firstName = serializers.CharField(read_only=True)
-    lastName = serializers.CharField(read_only=True)
-    preferredName = serializers.CharField(required=False, allow_blank=True)
+    firstName = serializers.CharField(source="given_name", read_only=True)
+    lastName = serializers.CharField(source="family_name", read_only=True)
+    preferredName = serializers.CharField(source="preferred_name", required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True, help_text="Changing it resets its verification.")
     phone = serializers.CharField(required=False, allow_blank=True, help_text="E.164; changing it resets its "
                                                                                  "verification.")
     province = serializers.CharField(required=False, allow_blank=True)
-    acceptsMarketing = serializers.BooleanField(required=False)
-    verifications = serializers.DictField(
-        child=serializers.ChoiceField(choices=Verification.Status.choices), read_only=True,
-        help_text='{"email": "verified", "phone": "unverified"}',
-    )
+    acceptsMarketing = serializers.BooleanField(source="accepts_marketing", required=False)
+    verifications = serializers.SerializerMethodField(help_text='{"email": "verified", "phone": "unverified"}')
 
-
-def render_me(patient: Patient) -> dict:
-    return {
-        "id": str(patient.pk),
-        "username": patient.username,
-        "firstName": patient.given_name,
-        "lastName": patient.family_name,
-        "preferredName": patient.preferred_name,
-        "email": patient.email,
-        "phone": str(patient.phone or ""),
-        "province": patient.province,
-        "acceptsMarketing": patient.accepts_marketing,
-        "verifications": render_verifications(patient),
-    }
+    @extend_schema_field(serializers.DictField(child=serializers.ChoiceField(choices=Verification.Status.choices)))
+    def get_verifications(self, patient):
+        return verification.status_by_channel(patient)
 
 
 class MeView(AccountView):
@@ -210,7 +169,7 @@ class MeView(AccountView):
         summary="The signed-in patient's contact details",
     )
     def get(self, request):
-        return Response(render_me(Patient.objects.prefetch_related("verifications").get(pk=request.auth.patient_id)))
+        return Response(MeSerializer(self.own_record(request.auth.patient)).data)
 
     @extend_schema(
         operation_id="patient_me_update", tags=["Patient accounts"], request=MeSerializer,
@@ -227,7 +186,13 @@ class MeView(AccountView):
         patient = request.auth.patient
         changes = {ME_FIELDS[key]: value for key, value in data.items()}
         update_patient(patient, changes, actor=Actor(channel=Channel.PATIENT, patient=patient))
-        return Response(render_me(Patient.objects.prefetch_related("verifications").get(pk=patient.pk)))
+        return Response(MeSerializer(self.own_record(patient)).data)
+
+    @staticmethod
+    def own_record(patient) -> Patient:
+        """The signed-in patient's row as stored now, with its verifications."""
+        rows = Patient.objects.for_organization(patient.organization_id).prefetch_related("verifications")
+        return rows.get(pk=patient.pk)
 
 
 # --- verification ---------------------------------------------------------------------------------

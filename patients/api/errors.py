@@ -75,19 +75,21 @@ def error_body(status_code: int, message: str, errors=None, code: str | None = N
     }
 
 
-def rename_errors(errors: dict, names: dict[str, str] | None) -> dict[str, list[str]]:
-    """Domain field names (`health_card.number`, `__all__`) to the contract's (`hcCard.number`)."""
+def rename_errors(errors: dict, names: dict[str, str] | None, non_field: str = NON_FIELD) -> dict[str, list[str]]:
+    """Domain field names (`health_card.number`, `__all__`) to the contract's (`hcCard.number`,
+    `non_field`). Fields several domain names share get each message once."""
     names = names or {}
     renamed: dict[str, list[str]] = {}
     for field, messages in errors.items():
         if field in ("__all__", "non_field_errors"):
-            key = NON_FIELD
+            key = non_field
         elif field in names:
             key = names[field]
         else:
             head, dot, rest = field.partition(".")
             key = names.get(head, head) + dot + rest
-        renamed.setdefault(key, []).extend(str(m) for m in messages)
+        shown = renamed.setdefault(key, [])
+        shown.extend(m for m in dict.fromkeys(str(m) for m in messages) if m not in shown)
     return renamed
 
 

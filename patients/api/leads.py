@@ -23,11 +23,13 @@ from rest_framework.views import APIView
 
 from organizations.authentication import ApiKeyAuthentication
 from patients.actors import Actor
+from patients.api.errors import rename_errors
 from patients.api.throttling import ApiKeyThrottle
 from patients.errors import PatientConflictError, PatientRuleError
 from patients.models import Verification
 from patients.services import register_patient
 from patients.validation import UNKNOWN_BIRTH_DATE
+from patients.verification import status_by_channel
 
 # The envelope's `status` (always a string). Documented in the OpenAPI schema and README.
 OK = "0"
@@ -154,9 +156,6 @@ class ContractPatientSerializer(serializers.Serializer):
 
 
 def patient_to_contract(patient) -> dict:
-    statuses = dict.fromkeys(Verification.ChannelName.values, Verification.Status.UNVERIFIED.value)
-    rows = Verification.objects.for_organization(patient.organization).filter(patient=patient)
-    statuses.update(dict(rows.values_list("channel", "status")))
     return {
         "id": str(patient.id),
         "clinicId": str(patient.organization_id),
@@ -170,21 +169,18 @@ def patient_to_contract(patient) -> dict:
         "email": patient.email or "",
         "additionalInfo": [],
         "insuranceInfo": [],
-        "verifications": statuses,
+        "verifications": status_by_channel(patient),
     }
 
 
 def contract_errors(errors: dict) -> dict[str, list[str]]:
     """Domain field errors -> the contract's field names (several domain fields may share one)."""
-    renamed: dict[str, list[str]] = {}
-    for field, messages in errors.items():
-        name = CONTRACT_FIELDS.get(field, field)
-        if field in ("given_name", "family_name"):
-            messages = [NAME_NEEDED if m == "This field is required." else m for m in messages]
-        for message in messages:
-            if message not in renamed.setdefault(name, []):
-                renamed[name].append(message)
-    return renamed
+    errors = {
+        field: [NAME_NEEDED if m == "This field is required." else m for m in messages]
+        if field in ("given_name", "family_name") else messages
+        for field, messages in errors.items()
+    }
+    return rename_errors(errors, CONTRACT_FIELDS, non_field="__all__")
 
 
 def failure(code: str, message: str, http_status: int, errors: dict | None = None, headers=None) -> Response:

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from patients.api.errors import NON_FIELD
 from patients.health_cards import PROVINCES
 from patients.models import Patient, Verification
+from patients.verification import status_by_channel
 
 CONTRACT_TO_DOMAIN = {
     "email": "email",
@@ -205,9 +206,7 @@ class PatientSerializer(serializers.Serializer):
 
     @extend_schema_field(VerificationStatusesSerializer)
     def get_verifications(self, patient):
-        statuses = {c.value: Verification.Status.UNVERIFIED.value for c in Verification.ChannelName}
-        statuses.update({v.channel: v.status for v in patient.verifications.all()})
-        return statuses
+        return status_by_channel(patient)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, patient):

@@ -1,10 +1,12 @@
 """Rate limits of the v1 API (rates: settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])."""
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
+
+from patients.api.authentication import signed_in_patient
 
 
-class _SettingsRateThrottle(SimpleRateThrottle):
+class _SettingsRates:
     def get_rate(self):
         # Read at request time (not at import) so an operator's or a test's setting applies.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
@@ -15,6 +17,10 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         if api_settings.NUM_PROXIES is None:
             return request.META.get("REMOTE_ADDR") or "unknown"
         return super().get_ident(request)
+
+
+class _SettingsRateThrottle(_SettingsRates, SimpleRateThrottle):
+    pass
 
 
 class SelfRegistrationThrottle(_SettingsRateThrottle):
@@ -40,3 +46,20 @@ class ApiKeyThrottle(_SettingsRateThrottle):
         if api_key is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": api_key.pk}
+
+
+class AccountThrottle(_SettingsRates, ScopedRateThrottle):
+    """The view's `throttle_scope`, counted per patient, API key or staff user, else per client address."""
+
+    def get_cache_key(self, request, view):
+        patient = signed_in_patient(request)
+        api_key = getattr(request, "api_key", None)
+        if patient is not None:
+            ident = f"patient:{patient.pk}"
+        elif api_key is not None:
+            ident = f"key:{api_key.pk}"
+        elif getattr(request.user, "is_authenticated", False):
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

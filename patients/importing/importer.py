@@ -12,6 +12,7 @@ from django.utils import timezone
 from organizations.models import Organization, PatientGroup, Provider
 from patients.actors import Actor
 from patients.errors import PatientRuleError
+from patients.form_fields import ERROR_FIELDS, HEALTH_CARD_FIELDS
 from patients.importing import lookups
 from patients.importing.writing import BatchWriter, PatientRecords, allocate_numbers, copy_to_history, write_rows
 from patients.models import HealthCard, Patient
@@ -23,29 +24,14 @@ TEXT_COLUMNS = (
     "province", "emr_id", "referrer",
 )
 BOOLEAN_COLUMNS = ("accepts_marketing", "has_insurance")
-HEALTH_CARD_COLUMNS = {
-    "health_card_number": "number",
-    "health_card_province": "province",
-    "health_card_version_code": "version_code",
-    "health_card_expiry_date": "expiry_date",
-}
+HEALTH_CARD_COLUMNS = HEALTH_CARD_FIELDS  # the columns are named like the forms' inputs
 LINK_COLUMNS = {"providers": Provider, "groups": PatientGroup}  # names, separated by ";"
 STATUS_COLUMN = "status"  # "active" (or empty) or "lead"
 IGNORED_COLUMNS = ("patient_number", "organization", "created_at")  # written by an export, set by the import
 COLUMNS = (*TEXT_COLUMNS, *BOOLEAN_COLUMNS, *HEALTH_CARD_COLUMNS, *LINK_COLUMNS, STATUS_COLUMN)
 
 # Where a service error (domain name) points in the file.
-ERROR_COLUMNS = {
-    "health_card": "health_card_number",
-    "health_card.number": "health_card_number",
-    "health_card.province": "health_card_province",
-    "health_card.version_code": "health_card_version_code",
-    "health_card.expiry_date": "health_card_expiry_date",
-    "local_phone": "phone",
-    "calling_code": "phone",
-    "username": "email",
-    "__all__": "",
-}
+ERROR_COLUMNS = {**ERROR_FIELDS, "__all__": ""}
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0", ""}
 BATCH_SIZE = 2000

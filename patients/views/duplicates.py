@@ -1,5 +1,8 @@
 """Possible duplicates: the confirmation the clerk gives, and the live check while typing."""
 
+import re
+import uuid
+
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -8,7 +11,7 @@ from organizations.models import PHONE_REGIONS
 from patients import validation as v
 from patients.duplicates import find_possible_duplicates
 from patients.errors import PossibleDuplicatesError
-from patients.health_cards import normalize_health_card_number
+from patients.health_cards import PROVINCES, normalize_health_card_number
 from patients.models import Patient
 from patients.views.access import frontdesk_view
 
@@ -56,6 +59,9 @@ def live_check(request):
     region = params.get("phone_region", "").upper()
     region = region if region in PHONE_REGIONS else org.default_phone_region
     card_number = normalize_health_card_number(params.get("health_card_number", ""))[:20]
+    if len(card_number) < 6 or not re.fullmatch(r"[A-Z0-9]+", card_number):
+        card_number = ""  # half typed, or not a card number at all (what no card holds is never looked up)
+    card_province = params.get("health_card_province", "").upper()
     exclude = None
     if params.get("exclude"):
         exclude = Patient.objects.for_organization(org).filter(pk=_clean(_uuid, params["exclude"])).first()
@@ -65,8 +71,8 @@ def live_check(request):
         date_of_birth=_clean(v.clean_date_of_birth, params.get("date_of_birth", "")),
         phone=_clean(v.clean_phone, params.get("phone", "")[:32], region) or "",
         email=_clean(v.clean_email, params.get("email", "")[:254]) or "",
-        health_card_number=card_number if len(card_number) >= 6 else "",
-        health_card_province=params.get("health_card_province", "")[:2].upper(),
+        health_card_number=card_number,
+        health_card_province=card_province if card_province in PROVINCES else "",
         exclude=exclude,
     )[:LIVE_LIMIT]
     return JsonResponse({"matches": [
@@ -83,8 +89,6 @@ def live_check(request):
 
 
 def _uuid(value):
-    import uuid
-
     try:
         return uuid.UUID(str(value))
     except ValueError as exc:

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from organizations.scoping import get_for_organization_or_404
 from patients.actors import Actor
 from patients.errors import LeadIncompleteError, NotALeadError, PatientRuleError, PossibleDuplicatesError
-from patients.forms import PatientForm, health_card_of
-from patients.models import Channel, HealthCard, Patient, Verification
+from patients.forms import PatientForm
+from patients.models import Channel, HealthCard, Patient, Verification, health_card_of
 from patients.services import promote_lead, update_patient
 from patients.views.access import frontdesk_view
 from patients.views.duplicates import confirmed_ids, duplicates_context, with_confirmation

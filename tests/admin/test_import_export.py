@@ -77,6 +77,19 @@ def test_a_clean_file_previews_then_imports_everything_on_confirm(login, owner, 
     assert any("no longer waiting" in str(m) for m in again.context["messages"])
 
 
+def test_a_confirmation_whose_upload_was_cleared_away_asks_for_the_file_again(login, owner, organization):
+    from patients.admin.imports import upload_dir
+
+    client = login(owner)
+    preview = upload(client, organization, CLEAN)
+    (upload_dir() / f"{preview.context['token']}.csv").unlink()  # what a later upload does after a day
+
+    response = client.post(IMPORT, {"token": preview.context["token"], "confirm": "1"}, follow=True)
+    assert response.status_code == 200
+    assert any("no longer waiting" in str(m) for m in response.context["messages"])
+    assert not Patient.objects.exists()
+
+
 def test_cancel_imports_nothing(login, owner, organization):
     client = login(owner)
     preview = upload(client, organization, CLEAN)

@@ -103,6 +103,18 @@ def test_completing_a_registration_on_its_page(login, owner, leads):
     assert any("is now a full patient" in m for m in messages_of(response))
 
 
+def test_the_page_lists_what_promotion_would_say_is_missing(login, owner, organization):
+    # The same rule as promote_lead: a phone kept in parts counts only when it makes a valid number.
+    born = datetime.date(1980, 5, 6)
+    usable = LeadFactory(organization=organization, given_name="Amal", family_name="Haddad", date_of_birth=born,
+                         phone="", calling_code="+971", local_phone="561231231")
+    unusable = LeadFactory(organization=organization, given_name="Omar", family_name="Haddad", date_of_birth=born,
+                           phone="", calling_code="abc", local_phone="12")
+    client = login(owner)
+    assert client.get(page_url(usable)).context["missing"] == []
+    assert client.get(page_url(unusable)).context["missing"] == ["phone"]
+
+
 def test_a_rule_broken_on_the_page_is_a_form_error(login, owner, leads):
     client = login(owner)
     lead = leads["no_birth_date"]

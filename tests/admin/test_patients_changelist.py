@@ -26,6 +26,11 @@ def test_columns(login, owner, maple_patient):
     assert maple_patient.date_of_birth.strftime("%Y") in text
 
 
+def test_a_leads_phone_is_shown_as_sent_with_its_calling_code(login, owner, organization):
+    LeadFactory(organization=organization, phone="", calling_code="+971", local_phone="12")
+    assert "+971 12" in login(owner).get(URL).content.decode()
+
+
 @pytest.fixture
 def mixed(organization):
     today = datetime.date.today()
@@ -108,6 +113,13 @@ def test_search_within_the_chosen_organization(login, superuser, searchable, org
 def test_search_is_scoped_for_organization_admins(login, outsider, searchable, term):
     response = login(outsider).get(URL, {"q": term})
     assert [p.pk for p in response.context["cl"].result_list] == [searchable["twin"].pk]
+
+
+@pytest.mark.parametrize("term", ["²", "\x00", "jane\x00", "9287170261\x00"])
+def test_odd_characters_in_a_search_are_no_crash(login, owner, searchable, term):
+    # '²' passes str.isdigit() but not int(); PostgreSQL refuses NUL in a query parameter.
+    response = login(owner).get(URL, {"q": term})
+    assert response.status_code == 200
 
 
 def _page_queries(login, user, django_assert_max_num_queries, limit):

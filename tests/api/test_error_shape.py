@@ -69,3 +69,10 @@ def test_a_view_without_a_field_map_keeps_names():
 
 def test_unexpected_exceptions_are_left_to_django():
     assert api_exception_handler(RuntimeError("bug"), {"view": None}) is None
+
+
+def test_fields_that_share_a_contract_name_show_each_message_once():
+    renamed = rename_errors({"local_phone": ["Bad.", "Bad."], "calling_code": ["Bad.", "Wrong code."],
+                             "__all__": ["Maybe a duplicate."]}, {"local_phone": "phone", "calling_code": "phone"})
+    assert renamed == {"phone": ["Bad.", "Wrong code."], "nonFieldErrors": ["Maybe a duplicate."]}
+    assert rename_errors({"__all__": ["x"]}, None, non_field="__all__") == {"__all__": ["x"]}

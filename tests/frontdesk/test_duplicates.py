@@ -2,10 +2,11 @@
 
 import datetime
 
+import pytest
 from django.urls import reverse
 
 from patients.models import Patient
-from tests.factories import PatientFactory
+from tests.factories import HealthCardFactory, PatientFactory
 from tests.frontdesk.data import lead_form, patient_form
 
 REGISTER = reverse("frontdesk:register")
@@ -107,6 +108,19 @@ def test_the_live_check_ignores_half_typed_values_and_can_exclude_the_lead_being
     assert desk.get(CHECK, {"phone": "41", "date_of_birth": "19", "email": "x@"}).json() == {"matches": []}
     assert desk.get(CHECK, {"phone": "4165550199", "exclude": str(lead.pk)}).json() == {"matches": []}
     assert desk.get(CHECK, {"phone": "4165550199", "exclude": "not-a-uuid"}).json()["matches"]
+
+
+@pytest.mark.parametrize("province, found", [("O\x00", True), ("ON\x00", True), ("ON", True), ("QC", False)])
+@pytest.mark.parametrize("number", ["9287170261", "9287170261\x00"])
+def test_the_live_check_never_looks_up_what_no_card_holds(desk, organization, number, province, found):
+    # PostgreSQL refuses NUL in a query parameter: these used to answer 500 there. A number that no
+    # card can hold is not looked up; an unknown province only stops narrowing the number down.
+    patient = _returning(organization)
+    HealthCardFactory(patient=patient, number="9287170261", province="ON")
+
+    response = desk.get(CHECK, {"health_card_number": number, "health_card_province": province})
+    assert response.status_code == 200
+    assert len(response.json()["matches"]) == (found and "\x00" not in number)
 
 
 def test_the_live_check_needs_a_signed_in_member(client, outsider_desk, organization):

@@ -4,6 +4,7 @@ per-organization patient number sequence."""
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from organizations.models import ApiKey, Membership, Organization, PatientGroup, Provider
@@ -83,6 +84,15 @@ def test_issued_key_is_stored_hashed_with_only_a_short_prefix_in_clear(organizat
     assert raw not in (stored.key_hash, stored.prefix)
     assert stored.prefix == raw[4:12]
     assert ApiKey.objects.filter(key_hash__contains=raw[4:]).count() == 0
+
+
+@pytest.mark.parametrize("name", ["", "   ", None, "x" * 101])
+def test_a_key_needs_a_name_of_at_most_100_characters(organization, name):
+    with pytest.raises(ValidationError) as refused:
+        issue_api_key(organization, name=name)
+    assert list(refused.value.message_dict) == ["name"]
+    assert not ApiKey.objects.exists()
+    assert issue_api_key(organization, name="  EMR bridge ")[0].name == "EMR bridge"
 
 
 def test_revoked_and_expired_keys_are_not_usable(organization):

@@ -129,3 +129,20 @@ def test_duplicate_search_is_one_or_two_queries(organization, ana, django_assert
             organization, given_name="Ana", family_name="Lima", date_of_birth=BORN, phone="+14165550123",
             email="ana.lima@example.com", health_card_number="9876543217", health_card_province="ON",
         )
+
+
+def test_a_lead_is_compared_with_active_patients_with_what_promotion_changes(organization, ana):
+    from patients.duplicates import find_duplicates_of_lead
+    from patients.health_cards import check_health_card
+
+    HealthCardFactory(patient=ana, number="9876543217", province="ON")
+    LeadFactory(organization=organization, phone="+14165550199")  # another lead is never a match
+    lead = LeadFactory(organization=organization, given_name="Zed", family_name="Zulu", phone="+14165550199")
+    assert find_duplicates_of_lead(lead) == []
+
+    # What promotion will change replaces the lead's own details and card.
+    card = check_health_card("9876543217", "ON")
+    assert [(m.patient, m.reasons) for m in find_duplicates_of_lead(lead, health_card=card)] == [
+        (ana, ["same health card"])]
+    matches = find_duplicates_of_lead(lead, {"phone": "+14165550123", "date_of_birth": BORN, "family_name": "LIMA"})
+    assert [(m.patient, m.reasons) for m in matches] == [(ana, ["same phone", "same family name and date of birth"])]

@@ -62,7 +62,8 @@ def test_ontario_number_whose_check_digit_is_0_passes():
     errors_of("1234567831", "ON")
 
 
-@pytest.mark.parametrize("number", ["987654321", "98765432170", "98765X3217", "9876.543217"])
+# The last: Arabic-Indic digits are digits to Python's \d (and pass the check digit) but no card has them.
+@pytest.mark.parametrize("number", ["987654321", "98765432170", "98765X3217", "9876.543217", "٩٨٧٦٥٤٣٢١٧"])
 def test_ontario_number_with_wrong_shape_is_a_format_error(number):
     errors = errors_of(number, "ON")
     assert errors["number"] == ["This does not look like an Ontario health card number (expected 10 digits)."]
@@ -249,6 +250,7 @@ def test_several_errors_are_reported_together():
     (" 2030-01-31 ", date(2030, 1, 31)),
     (None, None),
     ("", None),
+    ("  ", None),
 ])
 def test_expiry_date_as_date_or_iso_string(expiry, expected):
     assert check_health_card("9876543217", "ON", expiry_date=expiry).expiry_date == expected

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -24,13 +25,13 @@ class Command(BaseCommand):
             raise CommandError(f"No organization {organization!r}.")
         if not found.is_active:
             raise CommandError(f"{found.name} is not active.")
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise CommandError("Give the key a name of 1 to 100 characters.")
         if expires_in_days is not None and expires_in_days < 1:
             raise CommandError("--expires-in-days must be at least 1.")
         expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
-        key, raw = issue_api_key(found, name=name, expires_at=expires_at)
+        try:
+            key, raw = issue_api_key(found, name=name, expires_at=expires_at)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         until = f", expires {key.expires_at:%Y-%m-%d %H:%M %Z}" if key.expires_at else ""
         self.stdout.write(
             f"API key {key.name!r} for {found.name} (prefix {key.prefix}{until}). "
