@@ -3,8 +3,7 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F
+from django.db import connections, models, router
 from django.utils import timezone
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
@@ -60,10 +59,16 @@ class Organization(models.Model):
         registrations in one organization get distinct, increasing numbers; a rolled-back
         registration hands its number back unused.
         """
-        type(self).objects.filter(pk=self.pk).update(last_patient_number=F("last_patient_number") + 1)
-        self.last_patient_number = (
-            type(self).objects.filter(pk=self.pk).values_list("last_patient_number", flat=True).get()
-        )
+        connection = connections[router.db_for_write(type(self))]
+        table = connection.ops.quote_name(self._meta.db_table)
+        column = connection.ops.quote_name("last_patient_number")
+        # One statement (UPDATE ... RETURNING: PostgreSQL, and SQLite >= 3.35) instead of UPDATE + SELECT.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s RETURNING {column}",
+                [self._meta.pk.get_db_prep_value(self.pk, connection)],
+            )
+            self.last_patient_number = cursor.fetchone()[0]
         return self.last_patient_number
 
 

@@ -58,8 +58,11 @@ def _save(instance, actor: Actor, reason: str = "", **kwargs):
     instance.save(**kwargs)
 
 
-def _apply_verifications(patient, statuses, actor, *, reset_channels=()):
+def _apply_verifications(patient, statuses, actor, *, reset_channels=(), new_patient=False) -> list:
+    """Record the statuses a trusted caller stated, and reset the channels whose address changed.
+    Returns the patient's verification rows written for `statuses`."""
     now = timezone.now()
+    written = []
     for channel in reset_channels:
         for ver in Verification.objects.for_organization(patient.organization).filter(
             patient=patient, channel=channel
@@ -70,10 +73,13 @@ def _apply_verifications(patient, statuses, actor, *, reset_channels=()):
             ver.destination = str(getattr(patient, channel) or "")
             _save(ver, actor, f"{channel} changed")
     for channel, status in statuses.items():
-        ver, _ = Verification.objects.get_or_create(
-            organization=patient.organization, patient=patient, channel=channel,
-            defaults={"destination": str(getattr(patient, channel) or "")},
-        )
+        if new_patient:
+            ver = Verification(organization=patient.organization, patient=patient, channel=channel)
+        else:
+            ver, _ = Verification.objects.get_or_create(
+                organization=patient.organization, patient=patient, channel=channel,
+                defaults={"destination": str(getattr(patient, channel) or "")},
+            )
         ver.status = status
         ver.destination = str(getattr(patient, channel) or "")
         if status == Verification.Status.VERIFIED:
@@ -83,11 +89,15 @@ def _apply_verifications(patient, statuses, actor, *, reset_channels=()):
         else:
             ver.method, ver.verified_at, ver.verified_by, ver.verified_by_label = "", None, None, ""
         _save(ver, actor, "stated by caller")
+        written.append(ver)
+    return written
 
 
-def _write_health_card(patient, checked, actor):
-    existing = (HealthCard.objects.for_organization(patient.organization_id).filter(patient=patient).first()
-                if patient.pk else None)
+def _write_health_card(patient, checked, actor, *, new_patient=False):
+    existing = (
+        None if new_patient
+        else HealthCard.objects.for_organization(patient.organization_id).filter(patient=patient).first()
+    )
     if checked is None:
         if existing is not None:
             existing._history_actor = actor
@@ -170,18 +180,36 @@ def register_patient(
             if not as_lead:
                 patient.patient_number = organization.allocate_patient_number()
             _save(patient, actor, "Registered as a lead" if as_lead else "Registered")
+            # A new patient has no links yet: add() skips set()'s read of the current ones.
             if values.get("providers"):
-                patient.providers.set(values["providers"])
+                patient.providers.add(*values["providers"])
             if values.get("groups"):
-                patient.groups.set(values["groups"])
+                patient.groups.add(*values["groups"])
             if card is not None:
-                _write_health_card(patient, card, actor)
+                _write_health_card(patient, card, actor, new_patient=True)
+            verifications = []
             if values.get("verifications"):
-                _apply_verifications(patient, values["verifications"], actor)
+                verifications = _apply_verifications(patient, values["verifications"], actor, new_patient=True)
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
+    if card is None:
+        Patient.health_card.related.set_cached_value(patient, None)  # known absent: no query to find out
+    _remember_related(patient, providers=values.get("providers", []), groups=values.get("groups", []),
+                      verifications=verifications)
     patient.health_card_warnings = card.warnings if card else []
     return patient
+
+
+def _remember_related(patient, **rows):
+    """Keep what was just written as the patient's prefetched relations, so reading them back
+    (the API's answer) costs no query. This is what prefetch_related() itself stores."""
+    cache = patient.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, objects in rows.items():
+        manager = getattr(patient, name)
+        queryset = manager.get_queryset()
+        queryset._result_cache = list(objects)
+        queryset._prefetch_done = True
+        cache[getattr(manager, "prefetch_cache_name", name)] = queryset
 
 
 def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:

@@ -12,8 +12,13 @@ end
 
 local kind, nonce, provider, group
 local counter = 0
-local given = {"Élodie", "Liam", "Zoé", "François", "Aisha", "Wei", "Siobhán", "Mateo", "Noémie", "Arjun"}
-local family = {"Tremblay", "Côté", "Nguyễn", "O'Brien", "Singh", "Müller", "Gagnon", "Lévesque", "Smith", "Wang"}
+local given = {"Élodie", "Liam", "Zoé", "François", "Aisha", "Wei", "Siobhán", "Mateo", "Noémie", "Arjun",
+  "Olivia", "Noah", "Chloé", "Jérôme", "Fatima", "Hiroshi", "Ingrid", "Kwame", "Priya", "Santiago", "Hélène",
+  "Mohammed", "Saoirse", "Björn", "Ananya", "Mei", "Oleksandr", "Zofia", "Benoît", "Gurpreet", "Ximena"}
+local family = {"Tremblay", "Côté", "Nguyễn", "O'Brien", "Singh", "Müller", "Gagnon", "Lévesque", "Smith", "Wang",
+  "Bélanger", "Okafor", "Kowalski", "Haddad", "Nakamura", "Johansson", "Rossi", "García", "Patel", "Kim",
+  "Desjardins", "Shevchenko", "Thériault", "Mensah", "Schäfer", "Dhillon", "Huỳnh", "Ferreira", "MacDonald",
+  "Wiśniewski", "Saint-Pierre", "Abdallah", "Lindqvist", "D'Amours", "Chowdhury", "Beauchamp", "Esposito"}
 
 function init(args)
   kind, nonce, provider, group = args[1], tonumber(args[2]), args[3] or "", args[4] or ""

@@ -22,9 +22,9 @@ from organizations.admin.scoping import (
 from patients.admin.filters import ProvinceFilter, StatusFilter
 from patients.admin.imports import PatientImportMixin
 from patients.admin.leads import LeadPromotionMixin
-from patients.admin.paginator import EstimatedCountPaginator
 from patients.forms_admin import PatientAdminForm
 from patients.models import HealthCard, Patient, Verification
+from patients.pagination import EstimatedCountPaginator
 from patients.resources import PatientResource
 from patients.selectors import patient_search_filter
 

@@ -21,6 +21,7 @@ from patients.api.idempotency import run_idempotently
 from patients.api.patient_serializers import DOMAIN_TO_CONTRACT, PatientSerializer, PatientWriteSerializer
 from patients.api.throttling import ApiKeyThrottle, SelfRegistrationThrottle
 from patients.models import Channel, Patient
+from patients.pagination import EstimatedCountPaginator
 from patients.selectors import search_patients
 from patients.services import register_patient, update_patient
 
@@ -46,6 +47,9 @@ class PatientsSchema(AutoSchema):
 
 
 class PatientPagination(PageNumberPagination):
+    """`count` is exact up to 10,000 matches and PostgreSQL's estimate beyond (see patients/pagination.py)."""
+
+    django_paginator_class = EstimatedCountPaginator
     page_size = 25
     page_size_query_param = "pageSize"
     max_page_size = 100
@@ -89,7 +93,11 @@ class PatientsApiView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def represent(self, patient) -> dict:
+    def represent(self, patient, *, just_created=False) -> dict:
+        """The answer for `patient`. A patient register_patient just created already carries its
+        health card, links and verifications; anything else is read back as stored."""
+        if just_created:
+            return PatientSerializer(patient).data
         stored = self.patients().get(pk=patient.pk)
         stored.health_card_warnings = getattr(patient, "health_card_warnings", [])
         return PatientSerializer(stored).data
@@ -135,7 +143,7 @@ class PatientListView(PatientsApiView):
         def create():
             patient = register_patient(self.organization, data, actor=self.actor, with_account=True)
             location = reverse("api-v1-patient-detail", kwargs={"patient_id": patient.pk})
-            return Response(self.represent(patient), status=201, headers={"Location": location})
+            return Response(self.represent(patient, just_created=True), status=201, headers={"Location": location})
 
         return run_idempotently(request, self.caller, create)
 

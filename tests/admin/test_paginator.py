@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from patients.admin.paginator import EstimatedCountPaginator
 from patients.models import Patient
+from patients.pagination import EstimatedCountPaginator
 from tests.factories import PatientFactory
 
 
@@ -38,3 +38,15 @@ def test_a_filtered_result_is_estimated_with_its_filter(organization, other_orga
     PatientFactory.create_batch(4, organization=organization)
     paginator = EstimatedCountPaginator(Patient.objects.filter(organization=other_organization), 10)
     assert paginator.count == 0 and not paginator.is_estimate
+
+
+def test_the_last_page_still_asks_for_a_full_page(organization):
+    # A LIMIT cut down to the count (Django's default) makes PostgreSQL pick a slow plan for searches.
+    PatientFactory.create_batch(3, organization=organization)
+    paginator = EstimatedCountPaginator(Patient.objects.order_by("-created_at"), 25)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = list(paginator.page(1))
+
+    assert len(page) == 3
+    assert "LIMIT 25" in captured.captured_queries[-1]["sql"]
