@@ -58,11 +58,9 @@ def _save(instance, actor: Actor, reason: str = "", **kwargs):
     instance.save(**kwargs)
 
 
-def _apply_verifications(patient, statuses, actor, *, reset_channels=(), new_patient=False) -> list:
-    """Record the statuses a trusted caller stated, and reset the channels whose address changed.
-    Returns the patient's verification rows written for `statuses`."""
+def _apply_verifications(patient, statuses, actor, *, reset_channels=(), new_patient=False):
+    """Record the statuses a trusted caller stated, and reset the channels whose address changed."""
     now = timezone.now()
-    written = []
     for channel in reset_channels:
         for ver in Verification.objects.for_organization(patient.organization).filter(
             patient=patient, channel=channel
@@ -89,8 +87,6 @@ def _apply_verifications(patient, statuses, actor, *, reset_channels=(), new_pat
         else:
             ver.method, ver.verified_at, ver.verified_by, ver.verified_by_label = "", None, None, ""
         _save(ver, actor, "stated by caller")
-        written.append(ver)
-    return written
 
 
 def _write_health_card(patient, checked, actor, *, new_patient=False):
@@ -187,22 +183,22 @@ def register_patient(
                 patient.groups.add(*values["groups"])
             if card is not None:
                 _write_health_card(patient, card, actor, new_patient=True)
-            verifications = []
             if values.get("verifications"):
-                verifications = _apply_verifications(patient, values["verifications"], actor, new_patient=True)
+                _apply_verifications(patient, values["verifications"], actor, new_patient=True)
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
     if card is None:
         Patient.health_card.related.set_cached_value(patient, None)  # known absent: no query to find out
-    _remember_related(patient, providers=values.get("providers", []), groups=values.get("groups", []),
-                      verifications=verifications)
+    # Verifications are not remembered: they change through other services, which would leave them stale.
+    _remember_related(patient, providers=values.get("providers", []), groups=values.get("groups", []))
     patient.health_card_warnings = card.warnings if card else []
     return patient
 
 
 def _remember_related(patient, **rows):
-    """Keep what was just written as the patient's prefetched relations, so reading them back
-    (the API's answer) costs no query. This is what prefetch_related() itself stores."""
+    """Keep the links just written as the patient's prefetched relations, so reading them back
+    (the API's answer) costs no query. This is what prefetch_related() itself stores; the
+    managers' add/set/remove clear it again."""
     cache = patient.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, objects in rows.items():
         manager = getattr(patient, name)
