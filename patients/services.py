@@ -173,9 +173,10 @@ def register_patient(
     patient.created_by_api_key = actor.api_key
     try:
         with transaction.atomic():
-            if not as_lead:
-                patient.patient_number = organization.allocate_patient_number()
-            _save(patient, actor, "Registered as a lead" if as_lead else "Registered")
+            # The patient's own row goes in last. Foreign keys are checked at commit (Django creates
+            # them DEFERRABLE INITIALLY DEFERRED), so links, card and verifications can be written
+            # first, and the organization's row, locked by allocate_patient_number() until commit,
+            # stays locked only for the final insert (a health card conflict is found before it).
             # A new patient has no links yet: add() skips set()'s read of the current ones.
             if values.get("providers"):
                 patient.providers.add(*values["providers"])
@@ -185,6 +186,9 @@ def register_patient(
                 _write_health_card(patient, card, actor, new_patient=True)
             if values.get("verifications"):
                 _apply_verifications(patient, values["verifications"], actor, new_patient=True)
+            if not as_lead:
+                patient.patient_number = organization.allocate_patient_number()
+            _save(patient, actor, "Registered as a lead" if as_lead else "Registered")
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
     if card is None:

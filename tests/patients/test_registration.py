@@ -434,3 +434,21 @@ def test_concurrent_registrations_with_one_email_make_one_patient():
 def test_provider_ids_of_the_wrong_type_are_named_not_a_crash(organization, api_key, ids):
     errors = refused(lambda: register_patient(organization, person(providers=ids), actor=Actor.for_api_key(api_key)))
     assert list(errors) == ["providers"] and len(errors["providers"]) == 1
+
+
+def test_the_patient_number_is_taken_after_the_links_and_card_are_written(organization, staff_actor):
+    # The organization's row stays locked from the number's allocation to commit: keep that short.
+    from django.test.utils import CaptureQueriesContext
+
+    provider = ProviderFactory(organization=organization)
+    data = person(providers=[provider.pk], health_card={"number": "9876543217", "province": "ON"})
+
+    with CaptureQueriesContext(connection) as captured:
+        register_patient(organization, data, actor=staff_actor)
+
+    statements = [q["sql"] for q in captured.captured_queries]
+    allocation = next(i for i, sql in enumerate(statements) if "last_patient_number" in sql)
+    card = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "patients_healthcard"'))
+    links = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "patients_patient_providers"'))
+    patient = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "patients_patient"'))
+    assert card < allocation and links < allocation and allocation < patient
