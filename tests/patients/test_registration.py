@@ -447,8 +447,11 @@ def test_the_patient_number_is_taken_after_the_links_and_card_are_written(organi
         register_patient(organization, data, actor=staff_actor)
 
     statements = [q["sql"] for q in captured.captured_queries]
+
+    def first_insert_into(table):
+        return next(i for i, sql in enumerate(statements) if sql.startswith("INSERT") and f'INTO "{table}"' in sql)
+
     allocation = next(i for i, sql in enumerate(statements) if "last_patient_number" in sql)
-    card = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "patients_healthcard"'))
-    links = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "patients_patient_providers"'))
-    patient = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "patients_patient"'))
-    assert card < allocation and links < allocation and allocation < patient
+    assert first_insert_into("patients_healthcard") < allocation
+    assert first_insert_into("patients_patient_providers") < allocation
+    assert allocation < first_insert_into("patients_patient")
