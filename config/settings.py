@@ -137,6 +137,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "patients.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # How many proxies stand in front of the app: only then is X-Forwarded-For believed for rate limits.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "DEFAULT_THROTTLE_RATES": {
         "self_registration": env.str("SELF_REGISTRATION_RATE", default="10/hour"),
         "sign_in": env.str("SIGN_IN_RATE", default="30/minute"),
