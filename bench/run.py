@@ -38,9 +38,16 @@ def parse_args(argv=None):
     parser.add_argument("--reference-database", default="intake_bench_ref")
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database if it holds N patients")
     parser.add_argument("--only", default="", help="comma-separated scenario groups (write,read,service,import)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the Markdown table from --json-out (e.g. after editing bench/findings.md)")
+    parser.add_argument("--plans-out", type=Path,
+                        help="EXPLAIN ANALYZE of the read queries (default bench/results/plans.txt, "
+                             "quick: quick-plans.txt)")
     parser.add_argument("--work-dir", type=Path, default=WORK, help="CSV, path lists, server logs")
-    parser.add_argument("--json-out", type=Path, default=RESULTS / "latest.json")
-    parser.add_argument("--markdown-out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--json-out", type=Path,
+                        help="default bench/results/latest.json (quick: bench/results/quick.json)")
+    parser.add_argument("--markdown-out", type=Path,
+                        help="default BENCHMARKS.md (quick: bench/results/quick.md, so the full table stays)")
     args = parser.parse_args(argv)
     quick = args.quick
     args.duration = args.duration or (5 if quick else 20)
@@ -50,6 +57,9 @@ def parse_args(argv=None):
     args.duplicate_samples = args.duplicate_samples or (500 if quick else 2_000)
     args.connections = [int(c) for c in args.connections.split(",") if c]
     args.only = {g for g in args.only.split(",") if g}
+    args.json_out = args.json_out or RESULTS / ("quick.json" if quick else "latest.json")
+    args.plans_out = args.plans_out or RESULTS / ("quick-plans.txt" if quick else "plans.txt")
+    args.markdown_out = args.markdown_out or (RESULTS / "quick.md" if quick else ROOT / "BENCHMARKS.md")
     return args
 
 
@@ -59,6 +69,13 @@ def log(message: str):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.report_only:
+        from bench.report import markdown
+        from bench.suite import FINDINGS
+
+        data = json.loads(Path(args.json_out).read_text())
+        Path(args.markdown_out).write_text(markdown(data, FINDINGS.read_text() if FINDINGS.exists() else ""))
+        return
     if not wrk_path():
         sys.exit("wrk is not installed (Debian: apt-get install wrk); the load scenarios need it.")
     from bench.suite import Suite

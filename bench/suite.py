@@ -300,12 +300,12 @@ class Suite:
         quebec = next((x["card"] for x in self.samples if x["card"] and x["card"][:1].isalpha()), by_kind["card"][0])
         from patients.selectors import search_patients
 
-        plans[f"card, first page sliced to its count (LIMIT 1): {quebec}"] = inprocess.explain(
-            search_patients(organization, quebec).select_related("health_card")[:1])
+        trap = f"card, LIMIT 1 (the short-page trap of findings.md, before the full-page paginator): {quebec}"
+        plans[trap] = inprocess.explain(search_patients(organization, quebec).select_related("health_card")[:1])
         values = inprocess.duplicate_check_inputs(self.samples, 2)
         plans["duplicate check (returning patient)"] = inprocess.duplicate_check_plan(organization, values[0])
         plans["duplicate check (new person)"] = inprocess.duplicate_check_plan(organization, values[1])
-        (self.results / "plans.txt").write_text("".join(
+        Path(self.args.plans_out).write_text("".join(
             f"== {kind}: {by_kind.get(kind, [''])[0]}\n{plan}\n\n" for kind, plan in plans.items()))
 
     # -- import ---------------------------------------------------------------------------------
