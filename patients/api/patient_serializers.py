@@ -5,6 +5,8 @@ rule lives in patients/services.py and patients/validation.py. Its declared fiel
 contract as the OpenAPI schema shows it.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -196,6 +198,44 @@ class PatientSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
     warnings = serializers.SerializerMethodField()
 
+    def to_representation(self, patient):
+        """The same answer DRF's field-by-field rendering gives (a test compares the two), built
+        directly: a page of 25 patients is rendered several times faster."""
+        card = _health_card_or_none(patient)
+        return {
+            "id": str(patient.id),
+            "status": patient.status,
+            "patientNo": patient.patient_number,
+            "email": patient.email,
+            "username": patient.username,
+            "firstName": patient.given_name,
+            "lastName": patient.family_name,
+            "gender": patient.gender,
+            "phone": str(patient.phone) if patient.phone else "",
+            "dateOfBirth": _date(patient.date_of_birth),
+            "roles": [str(role) for role in patient.roles],
+            "meta": patient.meta,
+            "unreadNotifications": patient.unread_notifications,
+            "emrId": patient.emr_id,
+            "referrer": patient.referrer,
+            "hcCard": None if card is None else {
+                "number": card.number,
+                "versionCode": card.version_code,
+                "province": card.province,
+                "expiryDate": _date(card.expiry_date),
+                "expired": card.is_expired(),
+            },
+            "acceptsMarketing": patient.accepts_marketing,
+            "hasInsurance": patient.has_insurance,
+            "providers": self.get_providers(patient),
+            "groups": self.get_groups(patient),
+            "verifications": self.get_verifications(patient),
+            "province": patient.province,
+            "createdAt": _datetime(patient.created_at),
+            "updatedAt": _datetime(patient.updated_at),
+            "warnings": self.get_warnings(patient),
+        }
+
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_providers(self, patient):
         return [str(p.pk) for p in patient.providers.all()]
@@ -212,3 +252,20 @@ class PatientSerializer(serializers.Serializer):
     def get_warnings(self, patient):
         """Things staff should check, e.g. a Quebec health card that does not match the name (POST/PATCH only)."""
         return list(getattr(patient, "health_card_warnings", []))
+
+
+def _health_card_or_none(patient):
+    try:
+        return patient.health_card
+    except ObjectDoesNotExist:
+        return None
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value):
+    # As DRF's DateTimeField renders it: in the current time zone, UTC written as Z.
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -46,13 +46,31 @@ class PatientsSchema(AutoSchema):
         return auths
 
 
-class PatientPagination(PageNumberPagination):
-    """`count` is exact up to 10,000 matches and PostgreSQL's estimate beyond (see patients/pagination.py)."""
+class SearchCountPaginator(EstimatedCountPaginator):
+    # A search answers in a few milliseconds; counting 10,000 matches exactly would cost more than that.
+    exact_below = 1_000
 
-    django_paginator_class = EstimatedCountPaginator
+
+class PatientPagination(PageNumberPagination):
+    """`count` is exact up to 1,000 matches and PostgreSQL's estimate beyond (`countIsEstimate`)."""
+
+    django_paginator_class = SearchCountPaginator
     page_size = 25
     page_size_query_param = "pageSize"
     max_page_size = 100
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["countIsEstimate"] = self.page.paginator.is_estimate
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["countIsEstimate"] = {
+            "type": "boolean",
+            "description": "true when `count` is PostgreSQL's estimate (more than 1,000 matches).",
+        }
+        return schema
 
 
 class PatientsApiView(GenericAPIView):

@@ -64,7 +64,7 @@ def test_odd_characters_in_a_search_are_no_match_not_a_crash(api, jane, query):
 
 def test_search_without_a_match_is_an_empty_page(api, jane):
     response = api.get(PATIENTS_URL, {"q": "nobody"})
-    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert response.json() == {"count": 0, "countIsEstimate": False, "next": None, "previous": None, "results": []}
 
 
 def test_status_filter(api, organization, jane):
