@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
 from patients.errors import PatientRuleError
@@ -52,6 +53,9 @@ RULES: dict[str, Rule] = {
 }
 
 PROVINCES: dict[str, str] = {code: rule.name for code, rule in RULES.items()}
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2014]")
+_ONTARIO_WITH_VERSION = re.compile(r"(\d{10})([A-Z]{1,2})", re.ASCII)
+_VERSION_CODE = re.compile(r"[A-Z]{0,2}")
 
 
 @dataclass
@@ -63,9 +67,14 @@ class CheckedHealthCard:
     warnings: list[str] = field(default_factory=list)
 
 
+@cache
+def _number_pattern(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.ASCII)  # ASCII: '٠' is a \d too
+
+
 def normalize_health_card_number(raw: str) -> str:
     """'1234-567-890 ab' -> '1234567890AB': drop spaces and dashes, upper-case."""
-    return re.sub(r"[\s\-\u2010-\u2014]", "", str(raw or "")).upper()
+    return _SEPARATORS.sub("", str(raw or "")).upper()
 
 
 def _a(name: str) -> str:
@@ -123,7 +132,7 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
     rule = RULES.get(province)
 
     # An Ontario version code is often typed after the number: "9287170261 DK".
-    split = re.fullmatch(r"(\d{10})([A-Z]{1,2})", number, re.ASCII)
+    split = _ONTARIO_WITH_VERSION.fullmatch(number)
     if province == "ON" and split and not version_code:
         number, version_code = split.groups()
 
@@ -131,7 +140,7 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
         errors["province"] = ["Choose a Canadian province or territory."]
     if not number:
         errors["number"] = ["Enter the health card number."]
-    elif rule and not re.fullmatch(rule.pattern, number, re.ASCII):  # ASCII: '٠' is a \d too
+    elif rule and not _number_pattern(rule.pattern).fullmatch(number):
         errors["number"] = [f"This does not look like {_a(rule.name)} health card number "
                             f"(expected {rule.shape})."]
     elif rule and rule.check and not rule.check(number):
@@ -139,7 +148,7 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
 
     if province == "BC" and version_code:
         errors["version_code"] = ["British Columbia health cards have no version code."]
-    elif not re.fullmatch(r"[A-Z]{0,2}", version_code):
+    elif not _VERSION_CODE.fullmatch(version_code):
         errors["version_code"] = ["A version code is at most 2 letters (A to Z)."]
 
     try:

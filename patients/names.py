@@ -3,11 +3,32 @@
 import re
 import unicodedata
 
+_COMPOUND_SEPARATORS = re.compile(r"[-']")
+_FOLDED: dict[str, str] = {}  # the same names come back row after row in an import
+_FOLDED_LIMIT = 20_000
+
 
 def fold(text: str) -> str:
     """'  Élodie  O’Brien ' -> 'elodie o'brien': no accents, lower case, single spaces."""
     if not text:
         return ""
+    if type(text) is not str:
+        return _fold_any(text)
+    folded = _FOLDED.get(text)
+    if folded is None:
+        if len(_FOLDED) >= _FOLDED_LIMIT:
+            _FOLDED.clear()
+        folded = _FOLDED[text] = _fold(text)
+    return folded
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose, no accents, no ’ or ß; casefold() is lower() here
+        return " ".join(text.lower().split())
+    return _fold_any(text)
+
+
+def _fold_any(text) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.replace("’", "'").replace("ß", "ss")
@@ -33,10 +54,12 @@ def search_name(*parts: str) -> str:
     A compound name is kept whole and also split, so 'Tremblay-Côté' is found by 'cote' and by
     'tremblay-cote', and "O'Brien" by 'brien'.
     """
-    seen = []
-    for word in fold(" ".join(p for p in parts if p)).split():
-        pieces = [word] + [piece for piece in re.split(r"[-']", word) if piece and piece != word]
-        for piece in pieces:
-            if piece not in seen:
-                seen.append(piece)
+    seen = {}  # ordered, like a list without repeats
+    joined = " ".join(p for p in parts if p)
+    for word in (_fold(joined) if joined else "").split():
+        seen[word] = None
+        if "-" in word or "'" in word:
+            for piece in _COMPOUND_SEPARATORS.split(word):
+                if piece:
+                    seen[piece] = None
     return " ".join(seen)

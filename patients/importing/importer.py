@@ -3,8 +3,6 @@
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from uuid import uuid4
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,7 +12,14 @@ from patients.actors import Actor
 from patients.errors import PatientRuleError
 from patients.form_fields import ERROR_FIELDS, HEALTH_CARD_FIELDS
 from patients.importing import lookups
-from patients.importing.writing import BatchWriter, PatientRecords, allocate_numbers, copy_to_history, write_rows
+from patients.importing.writing import (
+    BatchWriter,
+    PatientRecords,
+    allocate_numbers,
+    copy_to_history,
+    new_ids,
+    write_rows,
+)
 from patients.models import HealthCard, Patient
 from patients.names import fold
 from patients.services import clean_registration
@@ -98,6 +103,35 @@ class _Row:
     failed: bool = False
 
 
+_TEXT, _BOOLEAN, _CARD, _STATUS, _LINK, _UNUSED = "text", "boolean", "card", "status", "link", "unused"
+
+
+def _column_kind(column: str) -> str:
+    if column in TEXT_COLUMNS:
+        return _TEXT
+    if column in BOOLEAN_COLUMNS:
+        return _BOOLEAN
+    if column in HEALTH_CARD_COLUMNS:
+        return _CARD
+    if column == STATUS_COLUMN:
+        return _STATUS
+    if column in LINK_COLUMNS:
+        return _LINK
+    return _UNUSED  # ignored columns, and columns without a name
+
+
+class _Names:
+    """What Patient.refresh_search_fields reads and sets."""
+
+    __slots__ = ("given_name", "family_name", "preferred_name", "full_name", "search_name", "family_name_key")
+
+    def __init__(self, values: dict):
+        self.given_name = values.get("given_name", "")
+        self.family_name = values.get("family_name", "")
+        self.preferred_name = values.get("preferred_name", "")
+        self.full_name = values.get("full_name", "")
+
+
 def normalize_column(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
@@ -178,9 +212,10 @@ class PatientImporter:
                 model.objects.for_organization(self.organization).values_list("pk", "name")}
 
     def _run_rows(self, reader):
+        self.column_kinds = [(column, _column_kind(column)) for column in self.columns]
         batch, read = [], 0
         for cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue  # blank lines, or a spreadsheet's trailing empty rows
             self.report.rows += 1
             read += 1
@@ -214,23 +249,25 @@ class PatientImporter:
         data, card = {}, {}
         as_lead = False
         links = {"providers": [], "groups": []}
-        for column, raw in zip(self.columns, cells, strict=False):
-            value = raw.strip()
-            if column in TEXT_COLUMNS:
+        for (column, kind), raw in zip(self.column_kinds, cells, strict=False):
+            if kind is _TEXT:
+                value = raw.strip()
                 if value:
                     data[column] = value
-            elif column in BOOLEAN_COLUMNS:
+            elif kind is _BOOLEAN:
+                value = raw.strip()
                 word = value.lower()
                 data[column] = True if word in TRUE_WORDS else False if word in FALSE_WORDS else value
-            elif column in HEALTH_CARD_COLUMNS:
-                card[HEALTH_CARD_COLUMNS[column]] = value
-            elif column == STATUS_COLUMN:
-                if value.lower() == Patient.Status.LEAD:
+            elif kind is _CARD:
+                card[HEALTH_CARD_COLUMNS[column]] = raw.strip()
+            elif kind is _STATUS:
+                word = raw.strip().lower()
+                if word == Patient.Status.LEAD:
                     as_lead = True
-                elif value.lower() not in ("", Patient.Status.ACTIVE):
+                elif word not in ("", Patient.Status.ACTIVE):
                     self._fail(line, column, "Import active patients (active or empty) or leads (lead).")
-            elif column in LINK_COLUMNS:
-                for name in filter(None, (n.strip() for n in value.split(";"))):
+            elif kind is _LINK:
+                for name in filter(None, (n.strip() for n in raw.strip().split(";"))):
                     pk = self.links[column].get(fold(name))
                     if pk is None:
                         self._fail(line, column, f"No {column[:-1]} named “{name}” in this organization.")
@@ -248,10 +285,11 @@ class PatientImporter:
         if values is None or self.report.error_count > errors_before:
             self.report.rows_with_errors += 1
             return None
-        row = _Row(line, values, as_lead, list(dict.fromkeys(links["providers"])), list(dict.fromkeys(links["groups"])))
+        providers, groups = links["providers"], links["groups"]
+        row = _Row(line, values, as_lead, list(dict.fromkeys(providers)) if len(providers) > 1 else providers,
+                   list(dict.fromkeys(groups)) if len(groups) > 1 else groups)
         # The derived search fields exactly as Patient.save() computes them (used for the family-name check too).
-        names = SimpleNamespace(**{f: values.get(f, "") for f in ("given_name", "family_name", "preferred_name",
-                                                                   "full_name")})
+        names = _Names(values)
         Patient.refresh_search_fields(names)
         row.search_name, row.family_name_key = names.search_name, names.family_name_key
         self._check_in_file(row)
@@ -369,22 +407,26 @@ class PatientImporter:
         records = PatientRecords(self.organization, self.actor, now)
         active = sum(1 for r in rows if not r.as_lead)
         next_number = allocate_numbers(self.organization, active) if active else None
+        organization_id = self.organization.pk
         patients, cards, providers, groups = [], [], [], []
-        for row in rows:
+        ids = new_ids(len(rows))
+        card_ids = iter(new_ids(sum(1 for r in rows if r.values.get("health_card") is not None)))
+        for row, patient_id in zip(rows, ids, strict=True):
             record = records.record(row.values, as_lead=row.as_lead, search_name=row.search_name,
-                                    family_name_key=row.family_name_key)
+                                    family_name_key=row.family_name_key, id=patient_id)
             if not row.as_lead:
                 record["patient_number"] = next_number
                 next_number += 1
             patients.append(record)
             card = row.values.get("health_card")
             if card is not None:
-                cards.append({"organization_id": self.organization.pk, "id": uuid4(), "patient_id": record["id"],
+                cards.append({"organization_id": organization_id, "id": next(card_ids), "patient_id": patient_id,
                               "number": card.number, "version_code": card.version_code, "province": card.province,
                               "expiry_date": card.expiry_date})
-            providers += [{"patient_id": record["id"], "provider_id": pk} for pk in row.provider_ids]
-            groups += [{"patient_id": record["id"], "patientgroup_id": pk} for pk in row.group_ids]
-        ids = [p["id"] for p in patients]
+            for pk in row.provider_ids:
+                providers.append({"patient_id": patient_id, "provider_id": pk})
+            for pk in row.group_ids:
+                groups.append({"patient_id": patient_id, "patientgroup_id": pk})
         reason = f"Imported from {self.source_name}" if self.source_name else "Imported"
         self.writer.submit(_write_batch, patients, cards, providers, groups, ids, now, reason, self.actor)
         self.inserted_ids.update(ids)
