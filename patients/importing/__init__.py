@@ -11,19 +11,14 @@ makes, so the import cannot drift from the API. Then, per batch of rows:
   their history rows are copied from them in SQL.
 Everything runs in one transaction, rolled back when any row is refused: a file imports entirely
 or not at all. The file is streamed, so memory grows only with the keys kept to find in-file
-duplicates.
+duplicates. On PostgreSQL each batch is compared and stored in a second thread, on the same
+connection, while the next rows are read and checked (writing.BatchWriter); the report is put
+together in file order all the same.
 """
 
 from patients.actors import Actor
-from patients.importing.importer import (
-    BATCH_SIZE,
-    COLUMNS,
-    ERROR_COLUMNS,
-    CommandLineActor,
-    ImportReport,
-    PatientImporter,
-    RowError,
-)
+from patients.importing.importer import BATCH_SIZE, CommandLineActor, ImportReport, PatientImporter, RowError
+from patients.importing.rows import COLUMNS, ERROR_COLUMNS
 from patients.models import Channel
 
 

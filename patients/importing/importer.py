@@ -7,38 +7,28 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organizations.models import Organization, PatientGroup, Provider
+from organizations.models import Organization
 from patients.actors import Actor
-from patients.errors import PatientRuleError
-from patients.form_fields import ERROR_FIELDS, HEALTH_CARD_FIELDS
 from patients.importing import lookups
+from patients.importing.rows import (
+    COLUMNS,
+    IGNORED_COLUMNS,
+    LINK_COLUMNS,
+    BatchErrors,
+    Row,
+    RowChecker,
+)
 from patients.importing.writing import (
     BatchWriter,
     PatientRecords,
+    TableRows,
     allocate_numbers,
     copy_to_history,
     new_ids,
-    write_rows,
 )
 from patients.models import HealthCard, Patient
 from patients.names import fold
-from patients.services import clean_registration
 
-TEXT_COLUMNS = (
-    "given_name", "family_name", "preferred_name", "full_name", "gender", "date_of_birth", "email", "phone",
-    "province", "emr_id", "referrer",
-)
-BOOLEAN_COLUMNS = ("accepts_marketing", "has_insurance")
-HEALTH_CARD_COLUMNS = HEALTH_CARD_FIELDS  # the columns are named like the forms' inputs
-LINK_COLUMNS = {"providers": Provider, "groups": PatientGroup}  # names, separated by ";"
-STATUS_COLUMN = "status"  # "active" (or empty) or "lead"
-IGNORED_COLUMNS = ("patient_number", "organization", "created_at")  # written by an export, set by the import
-COLUMNS = (*TEXT_COLUMNS, *BOOLEAN_COLUMNS, *HEALTH_CARD_COLUMNS, *LINK_COLUMNS, STATUS_COLUMN)
-
-# Where a service error (domain name) points in the file.
-ERROR_COLUMNS = {**ERROR_FIELDS, "__all__": ""}
-TRUE_WORDS = {"true", "yes", "y", "1"}
-FALSE_WORDS = {"false", "no", "n", "0", ""}
 BATCH_SIZE = 2000
 MAX_KEPT_ERRORS = 10_000
 
@@ -88,50 +78,6 @@ class ImportReport:
             self.errors.append(RowError(line, column, message))
 
 
-@dataclass
-class _Row:
-    line: int
-    values: dict
-    as_lead: bool
-    provider_ids: list
-    group_ids: list
-    search_name: str = ""
-    family_name_key: str = ""
-    email_key: str = ""
-    card_key: tuple | None = None
-    family_key: tuple | None = None
-    failed: bool = False
-
-
-_TEXT, _BOOLEAN, _CARD, _STATUS, _LINK, _UNUSED = "text", "boolean", "card", "status", "link", "unused"
-
-
-def _column_kind(column: str) -> str:
-    if column in TEXT_COLUMNS:
-        return _TEXT
-    if column in BOOLEAN_COLUMNS:
-        return _BOOLEAN
-    if column in HEALTH_CARD_COLUMNS:
-        return _CARD
-    if column == STATUS_COLUMN:
-        return _STATUS
-    if column in LINK_COLUMNS:
-        return _LINK
-    return _UNUSED  # ignored columns, and columns without a name
-
-
-class _Names:
-    """What Patient.refresh_search_fields reads and sets."""
-
-    __slots__ = ("given_name", "family_name", "preferred_name", "full_name", "search_name", "family_name_key")
-
-    def __init__(self, values: dict):
-        self.given_name = values.get("given_name", "")
-        self.family_name = values.get("family_name", "")
-        self.preferred_name = values.get("preferred_name", "")
-        self.full_name = values.get("full_name", "")
-
-
 def normalize_column(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
@@ -143,7 +89,51 @@ def _describe(number, given, family) -> str:
     return f"the lead {name}".strip() if name else "a lead"
 
 
+_PATIENT_COLUMNS = [f.attname for f in Patient._meta.concrete_fields]
+_CARD_COLUMNS = ["id", "organization_id", "patient_id", "number", "version_code", "province", "expiry_date"]
+
+
+class _NewRows:
+    """A checked batch's rows as they will be stored; patient numbers are given when it is stored."""
+
+    def __init__(self, now, transformer):
+        self.now = now
+        self.patients = TableRows(Patient, _PATIENT_COLUMNS, transformer, numbered_by="patient_number")
+        self.leads: list[bool] = []  # per patient: a lead takes no number
+        self.cards = TableRows(HealthCard, _CARD_COLUMNS, transformer)
+        self.providers = TableRows(Patient.providers.through, ["patient_id", "provider_id"], transformer)
+        self.groups = TableRows(Patient.groups.through, ["patient_id", "patientgroup_id"], transformer)
+        self.ids: list = []
+
+
+class _Probe:
+    """What a batch asks the database (against registered patients), gathered in the reading thread:
+    the lines of its rows by each key, and the keys to look up."""
+
+    def __init__(self, rows: list[Row], *, possible_duplicates: bool):
+        self.lines = [r.line for r in rows]
+        self.by_email = {r.email_key: r.line for r in rows if r.email_key}
+        self.by_emr = {r.values["emr_id"]: r.line for r in rows if r.values.get("emr_id") is not None}
+        self.by_card = {r.card_key: r.line for r in rows if r.card_key}
+        self.emails = lookups.Keys(self.by_email) if self.by_email else None
+        self.emr_ids = lookups.Keys(self.by_emr) if self.by_emr else None
+        self.card_numbers = lookups.Keys({number for _, number in self.by_card}) if self.by_card else None
+        self.by_phone: dict = {}
+        self.by_family: dict = {}
+        if possible_duplicates:
+            for row in rows:
+                if row.values.get("phone"):
+                    self.by_phone.setdefault(row.values["phone"], []).append(row.line)
+                if row.family_key:
+                    self.by_family.setdefault(row.family_key, []).append(row.line)
+        self.phones = lookups.Keys(self.by_phone) if self.by_phone else None
+        self.families = lookups.Keys(self.by_family, *lookups.FAMILY_AND_BIRTH_DATE) if self.by_family else None
+
+
 class PatientImporter:
+    """Reads and checks rows in this thread; compares each batch with the database and stores it in
+    the writer's (see BatchWriter): the database works on one batch while the next is read."""
+
     def __init__(self, organization: Organization, *, actor: Actor, dry_run: bool = False,
                  allow_possible_duplicates: bool = False, batch_size: int = BATCH_SIZE,
                  progress: Callable[[int], None] | None = None, source_name: str = ""):
@@ -155,13 +145,11 @@ class PatientImporter:
         self.progress = progress
         self.source_name = source_name
         self.report = ImportReport(dry_run=dry_run)
-        # In-file duplicates: key -> the line that had it first.
-        self.seen_emails: dict[str, int] = {}
-        self.seen_emr_ids: dict[int, int] = {}
-        self.seen_cards: dict[tuple, int] = {}
-        self.seen_phones: dict[str, int] = {}
-        self.seen_family_births: dict[tuple, int] = {}
+        self.found = BatchErrors()  # the errors of the batch being read
+        self.rows_refused = False  # by the rows' own checks, so far
         self.inserted_ids: set = set()
+        self.failure: BaseException | None = None  # what storing a batch raised
+        self.reported_after_failure = False
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -171,8 +159,9 @@ class PatientImporter:
             header = next(reader, None)
             if not self._read_header(header):
                 return self.report
-            self.links = {column: self._names(model) for column, model in LINK_COLUMNS.items()
-                          if column in self.columns}
+            links = {column: self._names(model) for column, model in LINK_COLUMNS.items() if column in self.columns}
+            self.checker = RowChecker(self.organization, actor=self.actor, columns=self.columns, links=links,
+                                      allow_possible_duplicates=self.allow_possible_duplicates)
             try:
                 with transaction.atomic(), BatchWriter() as self.writer:
                     self._run_rows(reader)
@@ -185,8 +174,10 @@ class PatientImporter:
                                              "id as a row of this file. Nothing was imported; run the import again "
                                              "to see which row.")
         except UnicodeDecodeError:
+            self._report(self.found)  # the rows read before the unreadable line
             self.report.add_error(0, "", "The file is not UTF-8 text: save it as “CSV UTF-8” and try again.")
         except csv.Error as exc:
+            self._report(self.found)
             self.report.add_error(0, "", f"The file is not a readable CSV file ({exc}).")
         if not self.report.ok or self.dry_run:
             self.report.imported = 0
@@ -212,14 +203,14 @@ class PatientImporter:
                 model.objects.for_organization(self.organization).values_list("pk", "name")}
 
     def _run_rows(self, reader):
-        self.column_kinds = [(column, _column_kind(column)) for column in self.columns]
+        check = self.checker.check
         batch, read = [], 0
         for cells in reader:
             if not "".join(cells).strip():
                 continue  # blank lines, or a spreadsheet's trailing empty rows
             self.report.rows += 1
             read += 1
-            row = self._check_row(reader.line_num, cells)
+            row = check(reader.line_num, cells, self.found)
             if row is not None:
                 batch.append(row)
             if read >= self.batch_size:
@@ -227,171 +218,90 @@ class PatientImporter:
                 batch, read = [], 0
         self._finish_batch(batch)
 
-    def _finish_batch(self, batch):
-        self.writer.wait()  # the previous batch is stored before this one is compared with the database
-        self._check_registered(batch)
-        if not self.dry_run and self.report.ok and batch:
-            self._insert(batch)
+    def _finish_batch(self, batch: list[Row]):
+        found, self.found = self.found, BatchErrors()
+        self.rows_refused = self.rows_refused or bool(found.errors)
+        new = None
+        if not self.dry_run and not self.rows_refused and batch:
+            new = self._new_rows(batch)  # stored only if the database holds none of them either
+        rows = [r for r in batch if not r.failed]
+        probe = _Probe(rows, possible_duplicates=not self.allow_possible_duplicates) if rows else None
+        self.writer.submit(self._store_batch, probe, found, new)
         if self.progress is not None:
             self.progress(self.report.rows)
 
-    # ---- one row ---------------------------------------------------------------------------
+    # ---- each batch, in the writer's thread, in file order ----------------------------------------
 
-    def _fail(self, line, column, message):
-        self.report.add_error(line, column, message)
+    def _report(self, found: BatchErrors):
+        for line, column, message in found.errors:
+            self.report.add_error(line, column, message)
+        self.report.rows_with_errors += found.rows_with_errors
 
-    def _check_row(self, line: int, cells: list[str]) -> _Row | None:
-        errors_before = self.report.error_count
-        if len(cells) > len(self.columns):
-            self._fail(line, "", f"This row has {len(cells)} values but the header names {len(self.columns)} columns.")
-            self.report.rows_with_errors += 1
-            return None
-        data, card = {}, {}
-        as_lead = False
-        links = {"providers": [], "groups": []}
-        for (column, kind), raw in zip(self.column_kinds, cells, strict=False):
-            if kind is _TEXT:
-                value = raw.strip()
-                if value:
-                    data[column] = value
-            elif kind is _BOOLEAN:
-                value = raw.strip()
-                word = value.lower()
-                data[column] = True if word in TRUE_WORDS else False if word in FALSE_WORDS else value
-            elif kind is _CARD:
-                card[HEALTH_CARD_COLUMNS[column]] = raw.strip()
-            elif kind is _STATUS:
-                word = raw.strip().lower()
-                if word == Patient.Status.LEAD:
-                    as_lead = True
-                elif word not in ("", Patient.Status.ACTIVE):
-                    self._fail(line, column, "Import active patients (active or empty) or leads (lead).")
-            elif kind is _LINK:
-                for name in filter(None, (n.strip() for n in raw.strip().split(";"))):
-                    pk = self.links[column].get(fold(name))
-                    if pk is None:
-                        self._fail(line, column, f"No {column[:-1]} named “{name}” in this organization.")
-                    else:
-                        links[column].append(pk)
-        if any(card.values()):
-            data["health_card"] = card
+    def _store_batch(self, probe: _Probe | None, found: BatchErrors, new: _NewRows | None):
+        if self.failure is not None:
+            # An earlier batch could not be stored: nothing more is checked. The report shows the rows
+            # read until then, the batch after the failed one, as when the batches were stored in turn.
+            if not self.reported_after_failure:
+                self.reported_after_failure = True
+                self._report(found)
+            return
         try:
-            values = clean_registration(self.organization, data, actor=self.actor, as_lead=as_lead)
-        except PatientRuleError as exc:
-            for key, messages in exc.errors.items():
-                for message in messages:
-                    self._fail(line, ERROR_COLUMNS.get(key, key), message)
-            values = None
-        if values is None or self.report.error_count > errors_before:
-            self.report.rows_with_errors += 1
-            return None
-        providers, groups = links["providers"], links["groups"]
-        row = _Row(line, values, as_lead, list(dict.fromkeys(providers)) if len(providers) > 1 else providers,
-                   list(dict.fromkeys(groups)) if len(groups) > 1 else groups)
-        # The derived search fields exactly as Patient.save() computes them (used for the family-name check too).
-        names = _Names(values)
-        Patient.refresh_search_fields(names)
-        row.search_name, row.family_name_key = names.search_name, names.family_name_key
-        self._check_in_file(row)
-        return row
-
-    def _check_in_file(self, row: _Row):
-        values, line = row.values, row.line
-        problems = []
-        if values.get("email"):
-            row.email_key = values["email"].lower()
-            first = self.seen_emails.setdefault(row.email_key, line)
-            if first != line:
-                problems.append(("email", f"Same email as line {first}."))
-        if values.get("emr_id") is not None:
-            first = self.seen_emr_ids.setdefault(values["emr_id"], line)
-            if first != line:
-                problems.append(("emr_id", f"Same EMR id as line {first}."))
-        if values.get("health_card"):
-            card = values["health_card"]
-            row.card_key = (card.province, card.number)
-            first = self.seen_cards.setdefault(row.card_key, line)
-            if first != line:
-                problems.append(("health_card_number", f"Same health card as line {first}."))
-        if values.get("date_of_birth") and row.family_name_key:
-            row.family_key = (row.family_name_key, values["date_of_birth"])
-        if not self.allow_possible_duplicates:
-            reasons = []
-            if values.get("phone"):
-                first = self.seen_phones.setdefault(values["phone"], line)
-                if first != line:
-                    reasons.append((first, "same phone"))
-            if row.family_key:
-                first = self.seen_family_births.setdefault(row.family_key, line)
-                if first != line:
-                    reasons.append((first, "same family name and date of birth"))
-            for first in sorted({f for f, _ in reasons}):
-                why = " and ".join(r for f, r in reasons if f == first)
-                problems.append(("", f"Possibly the same patient as line {first} ({why})."))
-        for column, message in problems:
-            self._fail(line, column, message)
-        if problems:
-            row.failed = True
-            self.report.rows_with_errors += 1
+            self._report(found)
+            self._check_registered(probe)
+            if new is not None and self.report.ok:
+                self._insert(new)
+        except BaseException as exc:
+            self.failure = exc
+            raise
 
     # ---- against registered patients (a few queries per batch) -----------------------------------
 
-    def _check_registered(self, batch: list[_Row]):
-        rows = [r for r in batch if not r.failed]
-        if not rows:
+    def _check_registered(self, probe: _Probe | None):
+        if probe is None:
             return
         org = self.organization
         problems: dict[int, list[tuple[str, str]]] = {}
 
-        def refuse_all(found, rows_by_key, column, message):
+        def refuse_all(found, line_by_key, column, message):
             for pk, number, given, family, key in found:
-                row = rows_by_key.get(key)
-                if row is not None and pk not in self.inserted_ids:
+                line = line_by_key.get(key)
+                if line is not None and pk not in self.inserted_ids:
                     who = _describe(number, given, family)
-                    problems.setdefault(row.line, []).append((column, f"{message} ({who})."))
+                    problems.setdefault(line, []).append((column, f"{message} ({who})."))
 
-        by_email = {r.email_key: r for r in rows if r.email_key}
-        if by_email:
-            refuse_all(lookups.by_email(org, by_email), by_email, "email",
+        if probe.by_email:
+            refuse_all(lookups.by_email(org, probe.emails), probe.by_email, "email",
                        "A patient with this email is already registered")
-        by_emr = {r.values["emr_id"]: r for r in rows if r.values.get("emr_id") is not None}
-        if by_emr:
-            refuse_all(lookups.by_emr_id(org, by_emr), by_emr, "emr_id",
+        if probe.by_emr:
+            refuse_all(lookups.by_emr_id(org, probe.emr_ids), probe.by_emr, "emr_id",
                        "A patient with this EMR id is already registered")
-        by_card = {r.card_key: r for r in rows if r.card_key}
-        if by_card:
-            refuse_all(lookups.by_health_card(org, {number for _, number in by_card}), by_card,
+        if probe.by_card:
+            refuse_all(lookups.by_health_card(org, probe.card_numbers), probe.by_card,
                        "health_card_number", "A patient with this health card is already registered")
         if not self.allow_possible_duplicates:
-            for line, message in self._possible_duplicates(rows).items():
+            for line, message in self._possible_duplicates(probe).items():
                 problems.setdefault(line, []).append(("", message))
-        for row in rows:
-            for column, message in problems.get(row.line, ()):
-                self._fail(row.line, column, message)
-            if row.line in problems:
-                row.failed = True
+        for line in probe.lines:
+            for column, message in problems.get(line, ()):
+                self.report.add_error(line, column, message)
+            if line in problems:
                 self.report.rows_with_errors += 1
 
-    def _possible_duplicates(self, rows) -> dict[int, str]:
+    def _possible_duplicates(self, probe: _Probe) -> dict[int, str]:
         """The reasons find_possible_duplicates gives that an index answers for a whole batch."""
         reasons: dict[int, dict[str, list[str]]] = {}  # line -> who -> why
         checks = (
-            ("same phone", lambda r: r.values.get("phone") or None, lambda keys: lookups.by_phone(
-                self.organization, keys)),
-            ("same family name and date of birth", lambda r: r.family_key,
-             lambda keys: lookups.by_family_name_and_birth_date(self.organization, keys)),
+            ("same phone", probe.by_phone, lambda: lookups.by_phone(self.organization, probe.phones)),
+            ("same family name and date of birth", probe.by_family,
+             lambda: lookups.by_family_name_and_birth_date(self.organization, probe.families)),
         )
-        for why, key_of, look_up in checks:
-            by_key: dict = {}
-            for row in rows:
-                if key_of(row):
-                    by_key.setdefault(key_of(row), []).append(row)
-            if not by_key:
+        for why, lines_by_key, look_up in checks:
+            if not lines_by_key:
                 continue
-            for pk, number, given, family, key in look_up(list(by_key)):
+            for pk, number, given, family, key in look_up():
                 if pk not in self.inserted_ids:
-                    for row in by_key.get(key, ()):
-                        reasons.setdefault(row.line, {}).setdefault(_describe(number, given, family), []).append(why)
+                    for line in lines_by_key.get(key, ()):
+                        reasons.setdefault(line, {}).setdefault(_describe(number, given, family), []).append(why)
         messages = {}
         for line, who in reasons.items():
             listed = "; ".join(f"{name} ({' and '.join(why)})" for name, why in list(who.items())[:3])
@@ -401,45 +311,44 @@ class PatientImporter:
 
     # ---- writing ------------------------------------------------------------------------------
 
-    def _insert(self, batch: list[_Row]):
-        rows = [r for r in batch if not r.failed]
+    def _new_rows(self, batch: list[Row]) -> _NewRows:
         now = timezone.now()
         records = PatientRecords(self.organization, self.actor, now)
-        active = sum(1 for r in rows if not r.as_lead)
-        next_number = allocate_numbers(self.organization, active) if active else None
         organization_id = self.organization.pk
-        patients, cards, providers, groups = [], [], [], []
-        ids = new_ids(len(rows))
-        card_ids = iter(new_ids(sum(1 for r in rows if r.values.get("health_card") is not None)))
-        for row, patient_id in zip(rows, ids, strict=True):
-            record = records.record(row.values, as_lead=row.as_lead, search_name=row.search_name,
-                                    family_name_key=row.family_name_key, id=patient_id)
-            if not row.as_lead:
-                record["patient_number"] = next_number
-                next_number += 1
-            patients.append(record)
+        new = _NewRows(now, self.writer.transformer)
+        new.ids = lookups.Keys(new_ids(len(batch)))
+        card_ids = iter(new_ids(sum(1 for r in batch if r.values.get("health_card") is not None)))
+        for row, patient_id in zip(batch, new.ids, strict=True):
+            new.patients.add(records.record(row.values, as_lead=row.as_lead, search_name=row.search_name,
+                                            family_name_key=row.family_name_key, id=patient_id))
+            new.leads.append(row.as_lead)
             card = row.values.get("health_card")
             if card is not None:
-                cards.append({"organization_id": organization_id, "id": next(card_ids), "patient_id": patient_id,
-                              "number": card.number, "version_code": card.version_code, "province": card.province,
-                              "expiry_date": card.expiry_date})
+                new.cards.add({"organization_id": organization_id, "id": next(card_ids), "patient_id": patient_id,
+                               "number": card.number, "version_code": card.version_code, "province": card.province,
+                               "expiry_date": card.expiry_date})
             for pk in row.provider_ids:
-                providers.append({"patient_id": patient_id, "provider_id": pk})
+                new.providers.add({"patient_id": patient_id, "provider_id": pk})
             for pk in row.group_ids:
-                groups.append({"patient_id": patient_id, "patientgroup_id": pk})
+                new.groups.add({"patient_id": patient_id, "patientgroup_id": pk})
+        return new
+
+    def _insert(self, new: _NewRows):
+        active = new.leads.count(False)
+        next_number = allocate_numbers(self.organization, active) if active else None
+        numbers = []  # in file order, as register_patient would have taken them
+        for lead in new.leads:
+            numbers.append(None if lead else next_number)
+            if not lead:
+                next_number += 1
+        connection = self.writer.connection
+        new.patients.write(connection, numbers)
         reason = f"Imported from {self.source_name}" if self.source_name else "Imported"
-        self.writer.submit(_write_batch, patients, cards, providers, groups, ids, now, reason, self.actor)
-        self.inserted_ids.update(ids)
-        self.report.imported += len(patients)
-
-
-def _write_batch(connection, patients, cards, providers, groups, ids, now, reason, actor):
-    write_rows(connection, Patient, patients)
-    copy_to_history(connection, Patient, "id", ids, now, reason, actor)
-    if cards:
-        write_rows(connection, HealthCard, cards)
-        copy_to_history(connection, HealthCard, "patient_id", ids, now, reason, actor)
-    if providers:
-        write_rows(connection, Patient.providers.through, providers)
-    if groups:
-        write_rows(connection, Patient.groups.through, groups)
+        copy_to_history(connection, Patient, "id", new.ids, new.now, reason, self.actor)
+        if new.cards.count:
+            new.cards.write(connection)
+            copy_to_history(connection, HealthCard, "patient_id", new.ids, new.now, reason, self.actor)
+        new.providers.write(connection)
+        new.groups.write(connection)
+        self.inserted_ids.update(new.ids)
+        self.report.imported += new.patients.count

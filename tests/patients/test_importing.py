@@ -307,3 +307,89 @@ def test_a_conflict_that_appears_while_writing_imports_nothing(organization, mon
     assert Patient.objects.count() == 1 and not HealthCard.objects.exists() and Patient.history.count() == 1
     organization.refresh_from_db()
     assert organization.last_patient_number == 1
+
+
+# --- the pipeline: batches compared and stored while the next rows are read -------------------------
+
+def test_the_report_keeps_file_order_across_batches(organization):
+    """A batch's findings in the database come after its rows' own errors and before the next batch's,
+    though the database is asked while the next rows are read."""
+    PatientFactory(organization=organization, email="taken@example.com")
+    rows = [
+        ["A", "One", "female", "1990-01-01", "taken@example.com", "+1 416 555 0101", "", "", "", ""],   # 2: registered
+        ["B", "Two", "female", "1990-01-02", "", "bad", "", "", "", ""],                                # 3: own error
+        ["C", "Three", "female", "1990-01-03", "", "+1 416 555 0103", "ZZ", "", "", ""],                # 4: own error
+        ["D", "Four", "female", "1990-01-04", "TAKEN@example.com", "+1 416 555 0104", "", "", "", ""],  # 5: registered
+        ["E", "Five", "robot", "1990-01-05", "", "+1 416 555 0105", "", "", "", ""],                    # 6: own error
+    ]
+    report = run(organization, rows, batch_size=2)
+    assert [(e.line, e.column) for e in report.errors] == [(3, "phone"), (2, "email"), (4, "province"),
+                                                            (5, "email"), (6, "gender")]
+    assert report.rows_with_errors == 5 and report.error_count == 5 and report.imported == 0
+    assert Patient.objects.count() == 1
+
+
+def test_texts_are_stored_as_read_and_only_active_patients_take_numbers(organization):
+    header = ["given_name", "family_name", "gender", "date_of_birth", "phone", "referrer", "status"]
+    referrers = ["tab\there", "line\nbreak", "back\\slash", "\\N", "\\.", 'quote"d', "Ünïcödé ✓", ""]
+    rows = [[f"Given{i}", f"Family-Name{i}", "female", f"19{60 + i}-01-01", f"+1 613 555 {i:04d}", referrer,
+             "lead" if i % 3 == 0 else "active"] for i, referrer in enumerate(referrers)]
+    report = run(organization, rows, header, batch_size=3)
+    assert report.ok and report.imported == len(rows)
+    stored = {p.given_name: p for p in Patient.objects.for_organization(organization)}
+    for i, referrer in enumerate(referrers):
+        patient = stored[f"Given{i}"]
+        assert patient.referrer == referrer
+        assert patient.history.get().referrer == referrer
+        assert (patient.status == Patient.Status.LEAD) == (i % 3 == 0)
+    numbers = [stored[f"Given{i}"].patient_number for i in range(len(rows))]
+    assert numbers == [None, 1, 2, None, 3, 4, None, 5]
+
+
+def test_a_conflict_while_writing_reports_the_rows_read_until_then(organization, monkeypatch):
+    """As when batches were stored one after the other: on PostgreSQL the next batch had been read
+    (its own errors are reported), elsewhere the import stopped at once."""
+    from patients.importing import lookups
+
+    PatientFactory(organization=organization, email="elodie@example.com")
+    monkeypatch.setattr(lookups, "by_email", lambda organization, emails: [])  # the race: the check saw nothing
+    rows = [GOOD[0], ["Bad", "Phone", "female", "1990-01-01", "", "555", "ON", "", "", ""]]
+    report = run(organization, rows, batch_size=1)
+    meanwhile = "A patient registered meanwhile has the same email"
+    if connection.vendor == "postgresql":
+        assert [e.line for e in report.errors] == [3, 0] and report.errors[1].message.startswith(meanwhile)
+    else:
+        assert [e.line for e in report.errors] == [0] and report.errors[0].message.startswith(meanwhile)
+    assert report.imported == 0 and Patient.objects.count() == 1
+
+
+def test_a_file_that_stops_being_readable_reports_the_rows_before(organization):
+    rows = [GOOD[0], ["Bad", "Phone", "female", "1990-01-01", "", "555", "ON", "", "", ""]]
+    rows += [[f"Given{i}", f"Family{i}", "female", "1990-01-01", "", f"+1 613 555 {i:04d}", "", "", "", ""]
+             for i in range(400)]  # past the first block the file is decoded in
+    text = csv_lines(rows).getvalue().encode() + b"\xff\xfe broken\n"
+    report = import_patients(organization, io.TextIOWrapper(io.BytesIO(text), encoding="utf-8"),
+                             actor=import_actor(None, command=True), batch_size=50)
+    assert [(e.line, e.column) for e in report.errors] == [(3, "phone"), (0, "")]
+    assert "not UTF-8" in report.errors[1].message
+    assert report.imported == 0 and not Patient.objects.exists()
+
+
+def test_the_import_leaves_the_interpreter_and_the_transaction_as_it_found_them(organization):
+    import sys
+
+    from django.db import transaction
+
+    interval = sys.getswitchinterval()
+    with transaction.atomic():
+        assert run(organization, GOOD, batch_size=2).ok
+        assert sys.getswitchinterval() == interval
+        # Foreign keys are checked at commit again (Django's constraints are deferred): a card may
+        # still be written before its patient in the same transaction.
+        patient = PatientFactory.build(organization=organization)
+        HealthCard.objects.create(organization=organization, patient_id=patient.pk, number="9287170261",
+                                  province="ON")
+        patient.save()
+    assert run(organization, [["Bad", "Phone", "female", "1990-01-01", "", "555", "ON", "", "", ""]]).error_count == 1
+    assert sys.getswitchinterval() == interval
+    assert HealthCard.objects.filter(patient=patient).exists()
