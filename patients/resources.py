@@ -57,6 +57,7 @@ class PatientResource(resources.ModelResource):
         return patient.organization.slug
 
     def import_data(self, *args, **kwargs):
-        raise NotImplementedError(
+        # Closed on purpose: django-import-export's own import would bypass the registration rules.
+        raise RuntimeError(
             "Patients are imported with patients.importing.import_patients: every registration rule, all or nothing."
         )
