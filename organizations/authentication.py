@@ -55,20 +55,24 @@ def _find_key(raw: str) -> ApiKey | None:
     return key
 
 
-class ApiKeyAuthentication(BaseAuthentication):
-    keyword = b"bearer"
+def bearer_credential(request, *, noun: str) -> str | None:
+    """The credential of an `Authorization: Bearer <credential>` header, or None without one.
+    A malformed header is refused, naming what was expected (`noun`: "key", "token")."""
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() != b"bearer":
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed(f"Send the {noun} as 'Authorization: Bearer <{noun}>'.")
+    try:
+        return parts[1].decode()
+    except UnicodeDecodeError as exc:
+        raise exceptions.AuthenticationFailed(f"Invalid {'API key' if noun == 'key' else noun}.") from exc
 
+
+class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword:
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer <key>'.")
-        try:
-            raw = parts[1].decode()
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from exc
-        if not raw.startswith(ApiKey.generate_raw_key()[:4]):
+        raw = bearer_credential(request, noun="key")
+        if raw is None or not raw.startswith(ApiKey.generate_raw_key()[:4]):
             # Not an API key (patient tokens are handled by their own authentication class).
             return None
         key = _find_key(raw)

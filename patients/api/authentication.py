@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 
+from organizations.authentication import bearer_credential
 from patients.accounts import TOKEN_PREFIX, token_for_raw
 from patients.models import Patient
 
@@ -30,20 +31,10 @@ class SignedInPatient:
 
 
 class PatientTokenAuthentication(BaseAuthentication):
-    keyword = b"bearer"
-
     def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword:
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the token as 'Authorization: Bearer <token>'.")
-        try:
-            raw = parts[1].decode()
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        if not raw.startswith(TOKEN_PREFIX):
-            return None  # an API key or something else: another class decides
+        raw = bearer_credential(request, noun="token")
+        if raw is None or not raw.startswith(TOKEN_PREFIX):
+            return None  # no token, or an API key: another class decides
         token = token_for_raw(raw)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token. Sign in again.")
