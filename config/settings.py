@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "organizations",
     "patients",
+    "patients.access_log",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from patients.api.authentication import signed_in_patient
+from patients.client_address import client_address
 
 
 class _SettingsRates:
@@ -12,11 +13,7 @@ class _SettingsRates:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request):
-        # X-Forwarded-For is only believed behind a configured number of proxies (NUM_PROXIES);
-        # otherwise anyone could dodge the limit by sending a new one with each request.
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR") or "unknown"
-        return super().get_ident(request)
+        return client_address(request)
 
 
 class _SettingsRateThrottle(_SettingsRates, SimpleRateThrottle):
