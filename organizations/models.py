@@ -3,13 +3,32 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from organizations.scoping import OrganizationOwned
 
 PHONE_REGIONS = sorted({r for regions in COUNTRY_CODE_TO_REGION_CODE.values() for r in regions if r != "001"})
+
+# What a clinic may require of a full patient beyond the base (names, date of birth, gender, phone):
+# the patient field (domain name) -> how the admin and the command name it.
+REQUIRABLE_FIELDS = {
+    "email": _("Email"),
+    "province": _("Province or state"),
+    "health_card": _("Health card"),
+}
+
+
+class LeadContact(models.TextChoices):
+    """How a lead (a caller not yet fully registered) must be reachable."""
+
+    NOTHING = "nothing", _("Nothing: a lead may come without a phone or an email")
+    PHONE = "phone", _("A phone")
+    EMAIL = "email", _("An email")
+    PHONE_OR_EMAIL = "phone-or-email", _("A phone or an email")
 
 
 class Organization(models.Model):
@@ -31,7 +50,16 @@ class Organization(models.Model):
     allows_self_registration = models.BooleanField(
         default=False, help_text="Patients may register themselves through the API without a key."
     )
-    requires_email = models.BooleanField(default=False, help_text="A full patient must have an email address.")
+    # The registration policy (patients.cleaning enforces it): columns of this row, so every request
+    # that has the organization has its policy without another query.
+    required_fields = models.JSONField(
+        default=list, blank=True, verbose_name=_("required for a full patient"),
+        help_text=_("What a full patient needs beyond names, date of birth, gender and phone."),
+    )
+    lead_requires = models.CharField(
+        max_length=16, choices=LeadContact.choices, default=LeadContact.NOTHING,
+        verbose_name=_("a lead needs"), help_text=_("How a lead must be reachable."),
+    )
     last_patient_number = models.PositiveBigIntegerField(
         default=0, help_text="The last patient number handed out; numbers are never reused."
     )
@@ -51,6 +79,18 @@ class Organization(models.Model):
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "last_patient_number"
             ]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        fields = self.required_fields
+        if not isinstance(fields, list) or any(f not in REQUIRABLE_FIELDS for f in fields):
+            raise ValidationError({"required_fields": _("Choose among: %(fields)s.") % {
+                "fields": ", ".join(REQUIRABLE_FIELDS)}})
+        self.required_fields = [f for f in REQUIRABLE_FIELDS if f in fields]  # one order, no repeats
+
+    def requires(self, field: str) -> bool:
+        """Whether this clinic's registration policy requires `field` of a full patient."""
+        return field in self.required_fields
 
     def allocate_patient_number(self) -> int:
         """Take the next patient number. Call inside the registering transaction.

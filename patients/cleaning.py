@@ -8,18 +8,24 @@ error of one request so the caller sees them all at once. Field names are the do
 import uuid
 
 from django.contrib.auth.hashers import make_password
+from django.utils.translation import gettext_lazy as _
 
-from organizations.models import PHONE_REGIONS, PatientGroup, Provider
+from organizations.models import PHONE_REGIONS, LeadContact, PatientGroup, Provider
 from patients import validation as v
 from patients.actors import Actor
 from patients.errors import PatientRuleError
 from patients.health_cards import check_health_card
-from patients.models import Patient
+from patients.models import Patient, health_card_of
 from patients.names import split_full_name
 
 TEXT_FIELDS = {"given_name": 150, "family_name": 150, "preferred_name": 150, "full_name": 300, "referrer": 200}
 AS_SENT = ("full_name", "preferred_name")  # the Register Patient contract echoes these unchanged
 PHONE_PART_LIMITS = {"calling_code": 8, "local_phone": 32}
+REQUIRED = _("This field is required.")
+REQUIRED_BY_CLINIC = _("Required by this clinic.")
+LEAD_CONTACT_MESSAGES = {
+    LeadContact.PHONE_OR_EMAIL: _("Required by this clinic: a phone or an email."),
+}
 TRUSTED_ONLY = ("verifications", "providers", "groups", "emr_id", "unread_notifications")
 
 
@@ -254,19 +260,51 @@ def _is_uuid(value) -> bool:
     return True
 
 
-# The fields missing_for_full_patient reads.
-FULL_PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "gender", "email")
+# The fields missing_for_full_patient reads (and, where the clinic requires one, the health card).
+FULL_PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "gender", "email", "province")
 
 
 def missing_for_full_patient(organization, values) -> list[str]:
-    """What an active patient must have, given its field values (a dict or a Patient)."""
+    """What an active patient must have, given its field values (a dict or a Patient): the base
+    (names, date of birth, gender, phone) and what the organization's registration policy adds."""
     get = values.get if isinstance(values, dict) else (lambda f, d=None: getattr(values, f, d))
     missing = [f for f in ("given_name", "family_name", "date_of_birth", "phone") if not get(f)]
     if get("gender") in (None, "", Patient.Gender.UNKNOWN):
         missing.insert(3, "gender")
-    if organization.requires_email and not get("email"):
-        missing.append("email")
+    missing += [f for f in organization.required_fields if not get(f)]
     return missing
+
+
+def missing_for_lead(organization, values: dict) -> list[str]:
+    """How a lead falls short of the organization's rule on reaching it (a phone, an email, either)."""
+    has_phone = bool(values.get("phone") or values.get("local_phone"))
+    has_email = bool(values.get("email"))
+    rule = organization.lead_requires
+    if rule == LeadContact.PHONE and not has_phone:
+        return ["phone"]
+    if rule == LeadContact.EMAIL and not has_email:
+        return ["email"]
+    if rule == LeadContact.PHONE_OR_EMAIL and not (has_phone or has_email):
+        return ["phone", "email"]
+    return []
+
+
+def required_message(organization, field: str) -> str:
+    """The error for a missing required field: the clinic's own requirements say so."""
+    if field in organization.required_fields:
+        return str(REQUIRED_BY_CLINIC)
+    return str(REQUIRED)
+
+
+def values_after(cleaner: PatientCleaner) -> dict:
+    """The fields missing_for_full_patient reads, as the patient will have them after this change.
+    The stored health card is read only where the clinic requires one."""
+    merged = {f: cleaner.current(f) for f in FULL_PATIENT_FIELDS}
+    if "health_card" in cleaner.values:
+        merged["health_card"] = cleaner.values["health_card"]
+    elif cleaner.patient is not None and cleaner.organization.requires("health_card"):
+        merged["health_card"] = health_card_of(cleaner.patient)
+    return merged
 
 
 MODEL_FIELDS = {
@@ -286,18 +324,25 @@ def clean_registration(
     cleaner = PatientCleaner(organization, data, actor=actor)
     cleaner.clean(allow_unknown_birth_date=as_lead, unchecked_phone_parts=as_lead)
     values = cleaner.values
+    phone_parts_wrong = "local_phone" in cleaner.errors or "calling_code" in cleaner.errors
     if as_lead:
         if values.get("gender") in (None, Patient.Gender.UNKNOWN) and "gender" not in cleaner.errors:
             cleaner.error("gender", "Gender is required.")
+        missing = missing_for_lead(organization, values)
+        message = str(LEAD_CONTACT_MESSAGES.get(organization.lead_requires, REQUIRED_BY_CLINIC))
+        for field in missing:
+            if field == "phone" and ("local_phone" in data or "calling_code" in data):
+                field = "local_phone"  # the Register Patient contract's phone box
+            if field not in cleaner.errors:
+                cleaner.error(field, message)
     else:
-        phone_parts_wrong = "local_phone" in cleaner.errors or "calling_code" in cleaner.errors
         for field in missing_for_full_patient(organization, values):
             if field not in cleaner.errors and not (field == "phone" and phone_parts_wrong):
-                cleaner.error(field, "This field is required.")
+                cleaner.error(field, required_message(organization, field))
     for field in also_required:
         if not str(values.get(field) or "").strip() and field not in cleaner.errors:
-            cleaner.error(field, "This field is required.")
+            cleaner.error(field, str(REQUIRED))
     if with_account and not values.get("email") and "email" not in cleaner.errors:
-        cleaner.error("email", "This field is required.")
+        cleaner.error("email", str(REQUIRED))
     cleaner.raise_if_errors()
     return values

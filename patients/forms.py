@@ -8,10 +8,11 @@ that one submit shows every problem the service finds at once.
 
 import phonenumbers
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
-from organizations.models import PHONE_REGIONS, PatientGroup, Provider
+from organizations.models import PHONE_REGIONS, LeadContact, PatientGroup, Provider
 from patients.cleaning import TEXT_FIELDS
 from patients.errors import PatientRuleError
 from patients.form_fields import HEALTH_CARD_FIELDS, add_rule_errors, field_for_error
@@ -197,7 +198,15 @@ class QuickLeadForm(FrontDeskForm):
         label="Email", required=False, help_text="Optional.",
         widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
     )
-    required_fields = ("gender",)  # the contract lets a lead come without a name or a phone
+    def __init__(self, *args, organization, **kwargs):
+        # The contract lets a lead come without a name or a phone; the clinic may want a way to reach it.
+        rule = organization.lead_requires
+        self.required_fields = ("gender", *{LeadContact.PHONE: ("phone",), LeadContact.EMAIL: ("email",)}.get(rule, ()))
+        super().__init__(*args, organization=organization, **kwargs)
+        if "email" in self.required_fields:
+            self.fields["email"].help_text = ""
+        if rule == LeadContact.PHONE_OR_EMAIL:
+            self.fields["email"].help_text = _("This clinic needs a phone or an email for a lead.")
 
     def add_rule_errors(self, error):
         # A lead has one name box: name errors go next to it.

@@ -1,11 +1,13 @@
 """Admin forms. They only translate: every rule is the registration service's (patients/services.py)."""
 
+import copy
+
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 
 from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
-from patients.form_fields import HEALTH_CARD_FIELDS
+from patients.form_fields import HEALTH_CARD_FIELDS, field_for_error
 from patients.form_fields import add_rule_errors as add_errors_to_form
 from patients.health_cards import PROVINCES
 from patients.models import Channel, Patient, health_card_of
@@ -18,6 +20,14 @@ PATIENT_INPUTS = [
     "emr_id", "referrer", "accepts_marketing", "has_insurance", "providers", "groups",
 ]
 PROVINCE_CHOICES = [("", "---------"), *PROVINCES.items()]
+
+
+def health_card_from(cleaned: dict) -> dict | None:
+    """The health card inputs as the services take the card; None when every one is empty."""
+    values = {key: cleaned.get(name) for name, key in HEALTH_CARD_FIELDS.items()}
+    if not any(values.values()):
+        return None
+    return {k: ("" if v is None else v) for k, v in values.items()}
 
 
 def add_rule_errors(form, errors: dict[str, list[str]]):
@@ -79,12 +89,6 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
                                     health_card_version_code=card.version_code,
                                     health_card_expiry_date=card.expiry_date)
 
-    def _health_card(self):
-        values = {key: self.cleaned_data.get(name) for name, key in HEALTH_CARD_FIELDS.items()}
-        if not any(values.values()):
-            return None
-        return {k: ("" if v is None else v) for k, v in values.items()}
-
     def _value(self, name):
         value = self.cleaned_data.get(name)
         if name in ("providers", "groups"):
@@ -99,7 +103,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
         try:
             if self.instance._state.adding:
                 data = {name: self._value(name) for name in PATIENT_INPUTS if name in self.fields}
-                card = self._health_card()
+                card = health_card_from(cleaned)
                 if card is not None:
                     data["health_card"] = card
                 self.instance = register_patient(
@@ -109,7 +113,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
             else:
                 changes = {name: self._value(name) for name in self.changed_data if name in PATIENT_INPUTS}
                 if any(name in self.changed_data for name in HEALTH_CARD_FIELDS):
-                    changes["health_card"] = self._health_card()
+                    changes["health_card"] = health_card_from(cleaned)
                 if changes:
                     self.instance = update_patient(self.instance, changes, actor=actor)
         except PossibleDuplicatesError as exc:
@@ -148,14 +152,26 @@ class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
             "phone": lead.phone_as_typed(), "email": lead.email,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        # What the clinic's registration policy adds to a full patient can be filled in here too.
+        policy_inputs = {"province": ["province"], "health_card": list(HEALTH_CARD_FIELDS)}
+        for required in lead.organization.required_fields:
+            for name in policy_inputs.get(required, ()):
+                self.fields[name] = copy.deepcopy(PatientAdminForm.base_fields[name])
+        self.initial["province"] = lead.province
         for name in missing:
+            name = field_for_error(name)
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] = "missing"
                 self.fields[name].help_text = "Missing: a full patient needs this."
 
     def promotion_fields(self) -> dict:
         """Only what the clerk changed: untouched details stay exactly as the lead has them."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name != "confirm"}
+        fields = {name: self.cleaned_data[name] for name in self.changed_data
+                  if name != "confirm" and name not in HEALTH_CARD_FIELDS}
+        card = health_card_from(self.cleaned_data)
+        if card is not None:
+            fields["health_card"] = card
+        return fields
 
 
 class ImportUploadForm(forms.Form):

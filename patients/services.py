@@ -17,6 +17,8 @@ from patients.cleaning import (  # noqa: F401  (re-exported: callers import the 
     PatientCleaner,
     clean_registration,
     missing_for_full_patient,
+    required_message,
+    values_after,
 )
 from patients.duplicates import STORED_CARD, find_duplicates_of_lead, find_possible_duplicates
 from patients.errors import (
@@ -25,7 +27,7 @@ from patients.errors import (
     PatientConflictError,
     PossibleDuplicatesError,
 )
-from patients.models import HealthCard, Patient, Verification
+from patients.models import HealthCard, Patient, Verification, health_card_of
 
 # Which unique constraint (by name, or by its columns as SQLite reports them) means which field.
 CONFLICTS = {
@@ -120,6 +122,8 @@ def missing_for_promotion(lead: Patient) -> list[str]:
     number count as its phone), as `promote_lead` would report it."""
     values = {f: getattr(lead, f) for f in FULL_PATIENT_FIELDS}
     values["phone"] = values["phone"] or _phone_from_lead_parts(lead)
+    if lead.organization.requires("health_card"):
+        values["health_card"] = health_card_of(lead)
     return missing_for_full_patient(lead.organization, values)
 
 
@@ -223,10 +227,9 @@ def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
     cleaner.clean(allow_unknown_birth_date=patient.is_lead)
     values = cleaner.values
     if not patient.is_lead:
-        merged = {f: cleaner.current(f) for f in FULL_PATIENT_FIELDS}
-        for field in missing_for_full_patient(organization, merged):
+        for field in missing_for_full_patient(organization, values_after(cleaner)):
             if field in values and field not in cleaner.errors:
-                cleaner.error(field, "This field is required.")
+                cleaner.error(field, required_message(organization, field))
     cleaner.raise_if_errors()
 
     changed_channels = [
@@ -278,14 +281,15 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
         cleaner.clean()
         cleaner.raise_if_errors()
         values = cleaner.values
-        merged = {f: cleaner.current(f) for f in FULL_PATIENT_FIELDS}
+        merged = values_after(cleaner)
         if not merged["phone"] and "phone" not in values:
             phone = _phone_from_lead_parts(locked)
             if phone:
                 merged["phone"] = values["phone"] = phone
         missing = missing_for_full_patient(organization, merged)
         if missing:
-            raise LeadIncompleteError(missing)
+            raise LeadIncompleteError(missing, {
+                f: [required_message(organization, f)] for f in missing if organization.requires(f)})
 
         if not confirm_duplicates:
             matches = find_duplicates_of_lead(locked, merged, values.get("health_card", STORED_CARD))

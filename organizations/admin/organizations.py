@@ -1,9 +1,11 @@
 """Organizations with their providers, patient groups, memberships and API keys; providers and groups."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from organizations.admin.scoping import OrganizationScopedAdmin, ScopedInlineMixin
-from organizations.models import ApiKey, Membership, Organization, PatientGroup, Provider
+from organizations.models import REQUIRABLE_FIELDS, ApiKey, Membership, Organization, PatientGroup, Provider
 
 
 class ProviderInline(ScopedInlineMixin, admin.TabularInline):
@@ -35,17 +37,37 @@ class ApiKeyInline(ScopedInlineMixin, admin.TabularInline):
     extra = 0
 
 
+class OrganizationForm(forms.ModelForm):
+    """The registration policy's required fields as checkboxes (stored as a list)."""
+
+    required_fields = forms.TypedMultipleChoiceField(
+        required=False, choices=list(REQUIRABLE_FIELDS.items()), widget=forms.CheckboxSelectMultiple,
+        label=_("Required for a full patient"),
+        help_text=_("Beyond names, date of birth, gender and phone. Every way in (API, front desk, admin, CSV "
+                    "import, promotion) refuses a patient without them: “Required by this clinic.”"),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "is_active",
+                  "allows_self_registration", "required_fields", "lead_requires"]
+
+
 @admin.register(Organization)
 class OrganizationAdmin(OrganizationScopedAdmin):
+    form = OrganizationForm
     organization_path = "pk"
-    list_display = ["name", "slug", "portal_domain", "default_phone_region", "is_active", "requires_email",
-                    "allows_self_registration", "created_at"]
-    list_filter = ["is_active", "requires_email", "allows_self_registration"]
+    list_display = ["name", "slug", "portal_domain", "default_phone_region", "is_active", "required_fields",
+                    "lead_requires", "allows_self_registration", "created_at"]
+    list_filter = ["is_active", "lead_requires", "allows_self_registration"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
     inlines = [ProviderInline, PatientGroupInline, MembershipInline, ApiKeyInline]
-    fields = ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "is_active",
-              "allows_self_registration", "requires_email", "last_patient_number", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "is_active",
+                           "allows_self_registration", "last_patient_number", "created_at"]}),
+        (_("Registration policy"), {"fields": ["required_fields", "lead_requires"]}),
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["last_patient_number", "created_at"]

@@ -20,7 +20,7 @@ from patients.services import missing_for_promotion, promote_lead
 def field_label(name: str) -> str:
     try:
         return str(Patient._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
+    except (FieldDoesNotExist, AttributeError):  # AttributeError: a reverse relation (the health card)
         return name.replace("_", " ")
 
 

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from organizations.authentication import ApiKeyAuthentication
 from patients.actors import Actor
+from patients.api import patient_docs as docs
 from patients.api.errors import rename_errors
 from patients.api.throttling import ApiKeyThrottle
 from patients.errors import PatientConflictError, PatientRuleError
@@ -289,7 +290,9 @@ class RegisterPatientView(APIView):
             "The organization is the API key's (`clinicId`). `isLead: true` stores a lead (no patient number, "
             "`patientNo` \"-1\"); only `gender` and the date's format are checked, and the calling code and "
             "local phone are kept as sent. `isLead: false` needs every Required field valid and stores an active "
-            "patient with the next patient number.\n\nThe envelope's `status`: `0` success; `1` invalid fields "
+            "patient with the next patient number.\n\n" + docs.POLICY_NOTE + " This contract carries no province "
+            "or health card: a clinic requiring them registers leads here and completes them by promotion."
+            "\n\nThe envelope's `status`: `0` success; `1` invalid fields "
             "(400); `2` malformed body (400); `3` missing or bad API key (401); `4` email already registered "
             "(409); `5` not application/json (415); `6` method not allowed (405); `7` too many requests (429)."
         ),

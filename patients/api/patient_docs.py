@@ -29,12 +29,22 @@ LIST_PARAMETERS = [
                      description="Only patients with this status."),
 ]
 
+POLICY_NOTE = (
+    "Organizations may require more: a clinic's registration policy can require further fields of a full "
+    "patient (email, province, health card, ...) and a phone or an email of a lead; a missing one is refused "
+    "with \"Required by this clinic.\" on that field."
+)
+
 CREATE_DESCRIPTION = """Register a new patient account within an organization.
 
 Send `Authorization: Bearer <API key>`. Patients may also register themselves without a key on their
 clinic's registration address (`<clinic>.<platform domain>`, or the clinic's portal domain with the
 `X-Organization-ID` header) where the clinic allows it; they cannot set `verifications`, `roles`
 other than `patient`, `providers`, `groups`, `emrId` or `unreadNotifications`, and are rate limited.
+
+Required: `email`, `firstName`, `lastName`, `gender`, `phone` and `dateOfBirth`. **Organizations may
+require more**: each clinic's registration policy can also require `province`, `hcCard` (and other
+fields); a missing one is refused with `400` and "Required by this clinic." on that field.
 
 The answer is the stored patient (never the password), with `id`, `status`, `patientNo`,
 `createdAt` and `updatedAt`. `warnings` lists things staff should check (e.g. a Quebec health card

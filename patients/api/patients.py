@@ -182,7 +182,8 @@ class PatientDetailView(PatientsApiView):
         operation_id="updatePatient",
         summary="Change some of a patient's fields",
         description="Send only the fields to change, with the same rules as creating. A new email or phone "
-                    "number resets that channel's verification. `hcCard: null` removes the health card.",
+                    "number resets that channel's verification. `hcCard: null` removes the health card. "
+                    + docs.POLICY_NOTE,
         request=PatientWriteSerializer,
         parameters=[docs.ORGANIZATION_PARAMETER, docs.PATIENT_ID_PARAMETER],
         responses={200: PatientSerializer, **docs.errors(400, 401, 403, 404, 409, 429)},

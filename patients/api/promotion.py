@@ -70,7 +70,8 @@ class PromoteLeadView(PatientsApiView):
         description=(
             "Fills in what the lead lacks and makes it an active patient with the organization's next patient "
             "number, with the same rules as creating a patient. A full patient needs a first and last name, a "
-            "real date of birth, a gender, a valid phone (and an email where the organization requires one). "
+            "real date of birth, a gender, a valid phone, and what the organization's registration policy "
+            "requires (e.g. email, province, health card: \"Required by this clinic.\"). "
             "Refused with `400` and `missing` (the fields still needed), `409` `not_a_lead`, or `409` "
             "`possible_duplicates` with `matches` (each active patient who may be the same person, and why); "
             "send `confirmDuplicates: true` to promote anyway. Another organization's patient is a `404`."

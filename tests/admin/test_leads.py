@@ -157,3 +157,24 @@ def test_the_page_of_another_organizations_lead_is_404(login, owner, birch_lead)
 def test_the_page_of_a_patient_already_active_sends_back(login, owner, leads):
     response = login(owner).get(page_url(leads["active"]))
     assert response.status_code == 302
+
+
+def test_completing_a_registration_asks_for_what_the_clinic_requires(login, owner, organization, leads):
+    organization.required_fields = ["province", "health_card"]
+    organization.save()
+    client = login(owner)
+    lead = leads["complete"]
+    page = client.get(page_url(lead))
+    assert page.context["missing"] == ["province", "health card"]
+    assert {"province", "health_card_number", "health_card_province"} <= set(page.context["form"].fields)
+
+    data = {"given_name": "Cara", "family_name": "Complete", "date_of_birth": "1980-03-04", "gender": "female",
+            "phone": "+1 416 555 0301"}
+    refused = client.post(page_url(lead), data)
+    assert refused.context["form"].errors == {"province": ["Required by this clinic."],
+                                              "health_card_number": ["Required by this clinic."]}
+    response = client.post(page_url(lead), {**data, "province": "ON", "health_card_number": "9876543217",
+                                            "health_card_province": "ON"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.status == Patient.Status.ACTIVE and lead.health_card.number == "9876543217"

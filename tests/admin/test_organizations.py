@@ -21,11 +21,11 @@ def test_the_organization_page_shows_its_providers_groups_members_and_keys(
 def test_an_organization_admin_edits_settings_but_not_the_slug(login, owner, organization, maple_provider):
     client = login(owner)
     data = form_data(client.get(change_url(organization)))
-    data.update({"name": "Maple Family Clinic", "requires_email": "on", "slug": "stolen"})
+    data.update({"name": "Maple Family Clinic", "slug": "stolen"})
     response = client.post(change_url(organization), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     organization.refresh_from_db()
-    assert organization.name == "Maple Family Clinic" and organization.requires_email
+    assert organization.name == "Maple Family Clinic"
     assert organization.slug == "maple"
 
 
@@ -62,3 +62,32 @@ def test_superuser_creates_an_organization(login, superuser):
 def test_memberships_are_listed_per_organization(login, owner, outsider, organization):
     text = login(owner).get(change_url(organization)).content.decode()
     assert Membership.Role.ADMIN.label in text
+
+
+def test_an_organization_admin_sets_the_registration_policy(login, owner, organization):
+    client = login(owner)
+    page = client.get(change_url(organization))
+    assert "Registration policy" in page.content.decode()
+    data = form_data(page)
+    data.update({"required_fields": ["health_card", "email"], "lead_requires": "phone"})
+    response = client.post(change_url(organization), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    organization.refresh_from_db()
+    assert organization.required_fields == ["email", "health_card"]
+    assert organization.lead_requires == "phone"
+
+    data.pop("required_fields")  # no box ticked: the base only
+    assert client.post(change_url(organization), data).status_code == 302
+    organization.refresh_from_db()
+    assert organization.required_fields == []
+
+
+def test_an_unknown_required_field_is_refused(login, owner, organization):
+    client = login(owner)
+    data = form_data(client.get(change_url(organization)))
+    data["required_fields"] = ["shoe_size"]
+    response = client.post(change_url(organization), data)
+    assert response.status_code == 200
+    assert "required_fields" in response.context["adminform"].form.errors
+    organization.refresh_from_db()
+    assert organization.required_fields == []

@@ -207,3 +207,13 @@ def test_org_admins_cannot_delete_patients(login, owner, superuser, patient):
     url = reverse("admin:patients_patient_delete", args=[patient.pk])
     assert login(owner).get(url).status_code == 403
     assert login(superuser).get(url).status_code == 200
+
+
+def test_adding_a_patient_without_what_the_clinic_requires_is_refused(login, owner, organization):
+    organization.required_fields = ["health_card"]
+    organization.save()
+    client = login(owner)
+    response = client.post(ADD, add_form(client, organization))
+    assert response.status_code == 200
+    assert errors_of(response) == {"health_card_number": ["Required by this clinic."]}
+    assert not Patient.objects.exists()

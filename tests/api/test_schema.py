@@ -92,3 +92,13 @@ def test_browsable_docs_are_served(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert b"/api/schema/" in response.content
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    ("/api/v1/patients", "post"), ("/api/v1/patients/{patient_id}", "patch"),
+    ("/api/v1/patients/{patient_id}/promote", "post"), ("/api/user/v1/patients/add", "post"),
+])
+def test_the_docs_say_organizations_may_require_more(schema, path, method):
+    description = schema["paths"][path][method]["description"]
+    assert "Required by this clinic." in description
+    assert "registration policy" in description

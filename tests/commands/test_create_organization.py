@@ -16,13 +16,16 @@ def run(*args) -> str:
 
 def test_creates_an_organization_with_its_options(db):
     output = run("Maple Clinic", "--slug", "maple", "--portal-domain", "portal.maple.ca", "--region", "us",
-                 "--allow-self-registration", "--requires-email")
+                 "--allow-self-registration", "--require", "email, health_card,province",
+                 "--lead-requires", "phone-or-email")
 
     organization = Organization.objects.get(slug="maple")
     assert organization.name == "Maple Clinic"
     assert organization.portal_domain == "portal.maple.ca"
     assert organization.default_phone_region == "US"
-    assert organization.allows_self_registration and organization.requires_email
+    assert organization.allows_self_registration
+    assert organization.required_fields == ["email", "province", "health_card"]
+    assert organization.lead_requires == "phone-or-email"
     assert str(organization.pk) in output
 
 
@@ -32,6 +35,7 @@ def test_defaults(db):
     organization = Organization.objects.get(slug="birch")
     assert (organization.portal_domain, organization.default_phone_region) == (None, "CA")
     assert not organization.allows_self_registration
+    assert (organization.required_fields, organization.lead_requires) == ([], "nothing")
 
 
 @pytest.mark.parametrize(
@@ -40,6 +44,7 @@ def test_defaults(db):
         (["Again", "--slug", "maple"], "slug"),
         (["Bad slug", "--slug", "not a slug!"], "slug"),
         (["Bad region", "--slug", "elm", "--region", "XX"], "default_phone_region"),
+        (["Bad policy", "--slug", "oak", "--require", "email,shoe_size"], "required_fields"),
     ],
 )
 def test_refuses_bad_options_and_creates_nothing(db, args, problem):

@@ -1,5 +1,7 @@
 """Quick lead: a caller who gives only a name and a phone."""
 
+import re
+
 from django.urls import reverse
 
 from patients.models import Patient
@@ -53,3 +55,27 @@ def test_submitting_twice_saves_one_lead(desk, organization):
     desk.post(URL, lead_form())
 
     assert Patient.objects.for_organization(organization).count() == 1
+
+
+def test_the_clinic_says_how_a_lead_must_be_reachable(desk, organization):
+    organization.lead_requires = "phone"
+    organization.save()
+    page = desk.get(URL).content.decode()
+    assert re.search(r'<input[^>]*name="phone"[^>]*\srequired', page)
+    assert not re.search(r'<input[^>]*name="email"[^>]*\srequired', page)
+
+    response = desk.post(URL, lead_form(phone=""))
+    assert response.status_code == 400
+    assert "Required by this clinic." in re.search(r'id="id_phone_error">(.*?)</p>', response.content.decode(),
+                                                   re.S).group(1)
+    assert not Patient.objects.exists()
+
+
+def test_a_phone_or_an_email_is_said_and_either_will_do(desk, organization):
+    organization.lead_requires = "phone-or-email"
+    organization.save()
+    assert "needs a phone or an email" in desk.get(URL).content.decode()
+
+    assert desk.post(URL, lead_form(phone="", email="")).status_code == 400
+    assert desk.post(URL, lead_form(phone="", email="marc@example.com")).status_code == 302
+    assert Patient.objects.get().email == "marc@example.com"

@@ -1,5 +1,7 @@
 """Register a patient: the full intake form."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -152,3 +154,34 @@ def test_a_quebec_card_that_disagrees_with_the_name_saves_with_a_warning(desk, o
     page = response.content.decode()
     assert Patient.objects.for_organization(organization).count() == 1
     assert "do not match the family name" in page
+
+
+def required_inputs(page: str) -> set[str]:
+    """The names of the inputs and selects the page marks `required`."""
+    tags = re.findall(r"<(?:input|select|textarea)\b[^>]*>", page)
+    return {re.search(r'name="([^"]+)"', t).group(1) for t in tags if re.search(r"\srequired\b", t)}
+
+
+def test_the_form_marks_exactly_what_a_full_patient_needs(desk, organization):
+    base = {"given_name", "family_name", "date_of_birth", "gender", "phone"}
+    assert required_inputs(desk.get(URL).content.decode()) == base
+
+    organization.required_fields = ["email", "province", "health_card"]
+    organization.save()
+    page = desk.get(URL).content.decode()
+    assert required_inputs(page) == base | {"email", "province", "health_card_number"}
+    assert page.count('<span class="required">') == len(base) + 3
+
+
+def test_what_the_clinic_requires_is_refused_next_to_its_input(desk, organization):
+    organization.required_fields = ["email", "health_card"]
+    organization.save()
+    response = desk.post(URL, patient_form(email="", health_card_number="", health_card_version_code="",
+                                           health_card_province="", health_card_expiry_date=""))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    for name in ("email", "health_card_number"):
+        error = re.search(rf'id="id_{name}_error">(.*?)</p>', page, re.S).group(1)
+        assert "Required by this clinic." in error
+    assert not Patient.objects.exists()

@@ -393,3 +393,17 @@ def test_the_import_leaves_the_interpreter_and_the_transaction_as_it_found_them(
     assert run(organization, [["Bad", "Phone", "female", "1990-01-01", "", "555", "ON", "", "", ""]]).error_count == 1
     assert sys.getswitchinterval() == interval
     assert HealthCard.objects.filter(patient=patient).exists()
+
+
+def test_the_clinics_registration_policy_refuses_rows_per_column(organization):
+    organization.required_fields = ["email", "health_card"]
+    organization.lead_requires = "phone"
+    organization.save()
+    header = [*HEADER, "status"]
+    rows = [[*row, ""] for row in GOOD] + [["Lee", "Lead", "male", "", "", "", "", "", "", "", "lead"]]
+    found = errors(run(organization, rows, header))
+    assert found == {
+        (3, "email"): "Required by this clinic.", (3, "health_card_number"): "Required by this clinic.",
+        (5, "phone"): "Required by this clinic.",
+    }
+    assert not Patient.objects.exists()

@@ -62,7 +62,7 @@ def test_an_empty_lead_misses_everything_a_full_patient_needs(organization, staf
 
 
 def test_email_is_missing_only_where_the_organization_requires_it(organization, staff_actor):
-    organization.requires_email = True
+    organization.required_fields = ["email"]
     organization.save()
     lead = contract_lead(organization, local_phone="561231231")
 

@@ -276,7 +276,7 @@ def test_missing_required_fields_are_each_named(organization, staff_actor):
 
 
 def test_organization_requiring_email(staff_actor):
-    organization = OrganizationFactory(requires_email=True)
+    organization = OrganizationFactory(required_fields=["email"])
     assert "email" in refused(lambda: register_patient(organization, person(email=""), actor=staff_actor))
 
 

@@ -1,8 +1,10 @@
-"""`manage.py create_organization NAME --slug SLUG [--portal-domain HOST] [--region CA]`."""
+"""`manage.py create_organization NAME --slug SLUG [--portal-domain HOST] [--region CA]
+[--require FIELD[,FIELD...]] [--lead-requires nothing|phone|email|phone-or-email]`."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from organizations.models import REQUIRABLE_FIELDS, LeadContact
 from organizations.services import create_organization
 
 
@@ -16,13 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("--region", default="CA", help="Phone region for numbers without a country code.")
         parser.add_argument("--allow-self-registration", action="store_true",
                             help="Let patients register themselves through the API without a key.")
-        parser.add_argument("--requires-email", action="store_true", help="A full patient must have an email.")
+        parser.add_argument(
+            "--require", default="", metavar="FIELD[,FIELD...]",
+            help=f"What a full patient needs beyond the base, among: {', '.join(REQUIRABLE_FIELDS)}.",
+        )
+        parser.add_argument("--lead-requires", default=LeadContact.NOTHING, choices=LeadContact.values,
+                            help="How a lead must be reachable (default: nothing).")
 
-    def handle(self, *args, name, slug, portal_domain, region, allow_self_registration, requires_email, **options):
+    def handle(self, *args, name, slug, portal_domain, region, allow_self_registration, require, lead_requires,
+               **options):
         try:
             organization = create_organization(
                 name, slug=slug, portal_domain=portal_domain, default_phone_region=region.upper(),
-                allows_self_registration=allow_self_registration, requires_email=requires_email,
+                allows_self_registration=allow_self_registration,
+                required_fields=[f.strip() for f in require.split(",") if f.strip()], lead_requires=lead_requires,
             )
         except ValidationError as exc:
             problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
