@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("patients.api.urls")),
+    path("fhir/R4/", include("patients.fhir.urls")),
     path("", include("django.contrib.auth.urls")),
     path("organization/", include("organizations.urls")),
     path("", include("patients.urls")),

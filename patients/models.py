@@ -22,6 +22,7 @@ class Channel(models.TextChoices):
     ADMIN = "admin", "Admin"
     IMPORT = "import", "Import"
     PATIENT = "patient", "Patient (signed in)"
+    FHIR = "fhir", "FHIR API"
 
 
 class HistoryActor(models.Model):

@@ -71,13 +71,18 @@ def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
                  else HealthCard.objects.for_organizations(organizations))
         condition |= Q(IsAnyOf(F("pk"), Subquery(cards.filter(number=card).values("patient_id"))))
     if any(c.isalpha() for c in text):
-        # Distinct words, a few at most: a pasted paragraph must not become thousands of LIKEs.
-        words = list(dict.fromkeys(fold(text).split()))[:MAX_NAME_WORDS]
-        name = Q()
-        for word in words:
-            name &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
-        condition |= name
+        condition |= name_filter(text)
     return condition
+
+
+def name_filter(text: str) -> Q:
+    """Every word of `text` starts one of the patient's names (accent- and case-insensitive)."""
+    # Distinct words, a few at most: a pasted paragraph must not become thousands of LIKEs.
+    words = list(dict.fromkeys(fold(text.replace("\x00", "")).split()))[:MAX_NAME_WORDS]
+    name = Q()
+    for word in words:
+        name &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
+    return name
 
 
 def search_patients(organization, query: str = "", *, status: str | None = None):

@@ -168,6 +168,10 @@ def not_found(request, exception=None):
     """handler404: an unknown address under /api/ answers in the error shape, the rest with Django's page."""
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "Not found."), status=404)
+    if request.path.startswith("/fhir/"):
+        from patients.fhir.http import not_found_outcome
+
+        return not_found_outcome(request)
     return page_not_found(request, exception)
 
 

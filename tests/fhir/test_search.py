@@ -1,0 +1,196 @@
+"""search: every parameter, paging links, total, POST _search."""
+
+import datetime
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import HealthCardFactory, LeadFactory, PatientFactory
+from tests.fhir.helpers import ON_CARD, FhirClient, outcome, parsed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(organization):
+    """Four patients and a lead of "maple"."""
+    def make(**fields):
+        return PatientFactory(organization=organization, **fields)
+    return {
+        "jane": make(given_name="Jane", family_name="Doe", gender="female", date_of_birth=datetime.date(1985, 4, 12),
+                     phone="+14165550123", email="Jane.Doe@Example.com"),
+        "zoe": make(given_name="Zoé Anne", family_name="Tremblay-Côté", gender="female",
+                    date_of_birth=datetime.date(1990, 1, 31), phone="+14165550124", email="zoe@example.com"),
+        "li": make(given_name="Wei", family_name="Li", gender="male", date_of_birth=datetime.date(1985, 12, 1),
+                   phone="+16045550100", email="li@example.com", emr_id=4242),
+        "sam": make(given_name="Sam", family_name="Doerr", gender="other", date_of_birth=datetime.date(2001, 6, 15),
+                    phone="+14165550199", email="sam@example.com"),
+        "lead": LeadFactory(organization=organization, given_name="Jan", family_name="Lead", gender="male",
+                            phone="", email=""),
+    }
+
+
+def ids(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    bundle = parsed(response)
+    assert bundle.type == "searchset"
+    return {e.resource.id for e in bundle.entry or []}
+
+
+def who(people, *names) -> set[str]:
+    return {str(people[n].pk) for n in names}
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"family": "doe"}, ("jane", "sam")),
+    ({"family": "DOE"}, ("jane", "sam")),
+    ({"family:exact": "Doe"}, ("jane",)),
+    ({"family": "cote"}, ("zoe",)),
+    ({"family": "tremblay-cote"}, ("zoe",)),
+    ({"given": "jan"}, ("jane", "lead")),
+    ({"given": "anne"}, ("zoe",)),
+    ({"given:exact": "Jan"}, ("lead",)),
+    ({"name": "zoe"}, ("zoe",)),
+    ({"name": "jane doe"}, ("jane",)),
+    ({"name": "doe,li"}, ("jane", "sam", "li")),
+    ({"name:contains": "err"}, ("sam",)),
+    ({"name:exact": "Wei"}, ("li",)),
+    ({"gender": "female"}, ("jane", "zoe")),
+    ({"gender": "http://hl7.org/fhir/administrative-gender|male"}, ("li", "lead")),
+    ({"gender": "male,other"}, ("li", "sam", "lead")),
+    ({"phone": "(416) 555-0123"}, ("jane",)),
+    ({"phone": "+16045550100"}, ("li",)),
+    ({"email": "JANE.doe@example.com"}, ("jane",)),
+    ({"telecom": "zoe@example.com"}, ("zoe",)),
+    ({"telecom": "phone|416-555-0199"}, ("sam",)),
+    ({"telecom": "email|li@example.com,416 555 0123"}, ("li", "jane")),
+    ({"active": "true"}, ("jane", "zoe", "li", "sam")),
+    ({"active": "false"}, ("lead",)),
+    ({"birthdate": "1985"}, ("jane", "li")),
+    ({"birthdate": "1985-04"}, ("jane",)),
+    ({"birthdate": "1985-04-12"}, ("jane",)),
+    ({"birthdate": "eq1985-12-01"}, ("li",)),
+    ({"birthdate": "ne1985"}, ("zoe", "sam")),
+    ({"birthdate": "lt1990"}, ("jane", "li")),
+    ({"birthdate": "le1990-01"}, ("jane", "li", "zoe")),
+    ({"birthdate": "gt1985"}, ("zoe", "sam")),
+    ({"birthdate": "ge1990-01-31"}, ("zoe", "sam")),
+    ({"birthdate": "sa1990"}, ("sam",)),
+    ({"birthdate": "eb1985-05"}, ("jane",)),
+    ({"identifier": "4242"}, ("li",)),
+    ({"identifier": "https://intake.localhost/fhir/NamingSystem/maple/emr-id|4242"}, ("li",)),
+    ({"identifier": "https://intake.localhost/fhir/NamingSystem/maple/patient-number|4242"}, ()),
+    ({"identifier": "urn:other|4242"}, ()),
+    ({"family": "nobody"}, ()),
+    ({"phone": "not a phone"}, ()),
+])
+def test_each_parameter(fhir, people, params, expected):
+    assert ids(fhir.get("Patient", params)) == who(people, *expected)
+
+
+def test_repeated_parameters_and_together(fhir, people):
+    response = fhir.client.get("/fhir/R4/Patient?birthdate=ge1985-01-01&birthdate=le1985-06-30")
+    assert ids(response) == who(people, "jane")
+    assert ids(fhir.get("Patient", {"family": "doe", "gender": "other"})) == who(people, "sam")
+
+
+def test_id_and_patient_number(fhir, people):
+    jane = people["jane"]
+    assert ids(fhir.get("Patient", {"_id": f"{jane.pk},not-a-uuid"})) == who(people, "jane")
+    system = "https://intake.localhost/fhir/NamingSystem/maple/patient-number"
+    assert ids(fhir.get("Patient", {"identifier": f"{system}|{people['zoe'].patient_number}"})) == who(people, "zoe")
+
+
+def test_health_card_by_system_and_value_or_value_alone(fhir, people):
+    HealthCardFactory(patient=people["zoe"], number="9876543217", province="ON")
+    assert ids(fhir.get("Patient", {"identifier": f"{ON_CARD}|9876543217"})) == who(people, "zoe")
+    assert ids(fhir.get("Patient", {"identifier": "9876-543-217"})) == who(people, "zoe")
+    bc = "https://fhir.infoway-inforoute.ca/NamingSystem/ca-bc-patient-healthcare-id"
+    assert ids(fhir.get("Patient", {"identifier": f"{bc}|9876543217"})) == set()
+    assert ids(fhir.get("Patient", {"identifier": f"{ON_CARD}|"})) == who(people, "zoe")
+
+
+@pytest.mark.parametrize("params", [
+    {"birthdate": "1985-13"}, {"birthdate": "yesterday"}, {"birthdate": "ap1985"}, {"active": "yes"},
+    {"family:missing": "true"}, {"_count": "-1"}, {"_count": "lots"}, {"_total": "maybe"}, {"gender:text": "f"},
+])
+def test_malformed_values_and_unsupported_modifiers_are_400(fhir, params):
+    outcome(fhir.get("Patient", params), 400)
+
+
+def test_unknown_parameters_are_ignored_unless_strict(fhir, people):
+    response = fhir.get("Patient", {"family": "doe", "_sort": "family"})
+    assert ids(response) == who(people, "jane", "sam")
+    assert "_sort" not in parsed(response).link[0].url
+    outcome(fhir.get("Patient", {"_sort": "family"}, HTTP_PREFER="handling=strict"), 400)
+
+
+def test_paging_with_next_and_previous_links_and_an_exact_total(fhir, organization):
+    for n in range(7):
+        PatientFactory(organization=organization, family_name=f"Page{n}")
+    seen = []
+    bundle = parsed(fhir.get("Patient", {"_count": "3"}))
+    pages = 0
+    while True:
+        pages += 1
+        assert bundle.total == 7
+        seen += [e.resource.id for e in bundle.entry or []]
+        links = {link.relation: link.url for link in bundle.link}
+        if pages > 1:
+            assert "previous" in links
+        if "next" not in links:
+            break
+        url = urlsplit(links["next"])
+        assert url.scheme == "http" and url.netloc == "testserver"
+        bundle = parsed(fhir.client.get(url.path, dict(parse_qsl(url.query))))
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 7
+
+
+def test_total_is_exact_up_to_a_thousand_and_left_out_beyond(fhir, organization, monkeypatch):
+    from patients.fhir import bundles
+
+    monkeypatch.setattr(bundles, "EXACT_TOTAL_UP_TO", 4)
+    for _ in range(6):
+        PatientFactory(organization=organization)
+    assert parsed(fhir.get("Patient", {"_count": "2"})).total is None
+    assert parsed(fhir.get("Patient", {"_count": "2", "_total": "accurate"})).total == 6
+    assert parsed(fhir.get("Patient", {"_count": "2", "_offset": "4"})).total == 6  # the last page shows the end
+    monkeypatch.setattr(bundles, "EXACT_TOTAL_UP_TO", 6)
+    assert parsed(fhir.get("Patient", {"_count": "2"})).total == 6
+    assert parsed(fhir.get("Patient", {"_count": "2", "_total": "none"})).total is None
+
+
+def test_count_zero_answers_the_total_only(fhir, people):
+    bundle = parsed(fhir.get("Patient", {"_count": "0", "family": "doe"}))
+    assert bundle.total == 2
+    assert not bundle.entry
+
+
+def test_count_is_capped_at_100(fhir, organization):
+    bundle = parsed(fhir.get("Patient", {"_count": "1000"}))
+    assert "_count=100" in bundle.link[0].url
+
+
+def test_post_search_takes_a_form_body(fhir, people):
+    response = fhir.client.post("/fhir/R4/Patient/_search?gender=female", "family=doe",
+                                content_type="application/x-www-form-urlencoded")
+    assert ids(response) == who(people, "jane")
+    outcome(fhir.client.post("/fhir/R4/Patient/_search", "{}", content_type="application/json"), 415)
+
+
+def test_a_search_page_costs_a_fixed_number_of_queries(fhir, organization):
+    for _ in range(30):
+        PatientFactory(organization=organization)
+    fhir.get("Patient")
+    with CaptureQueriesContext(connection) as queries:
+        response = fhir.get("Patient", {"_count": "25"})
+    assert response.status_code == 200
+    # page (with cards), count, providers, verifications, versions
+    assert len(queries) == 5, [q["sql"] for q in queries]
+
+
+def test_search_needs_a_key():
+    outcome(FhirClient().get("Patient", {"family": "doe"}), 401)
