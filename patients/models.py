@@ -22,7 +22,7 @@ class Channel(models.TextChoices):
     ADMIN = "admin", "Admin"
     IMPORT = "import", "Import"
     PATIENT = "patient", "Patient (signed in)"
-    FHIR = "fhir", "FHIR API"
+    FHIR = "fhir", "FHIR"
 
 
 class HistoryActor(models.Model):

@@ -8,8 +8,8 @@ from organizations.scoping import OrganizationOwned, OrganizationScopedQuerySet
 from patients.access_log.actions import AccessAction
 from patients.models import Channel, Patient
 
-# The doors of patients.models.Channel, plus FHIR (an access log reads through more doors than write).
-Door = models.TextChoices("Door", [(c.name, (c.value, c.label)) for c in Channel] + [("FHIR", ("fhir", "FHIR"))])
+# The doors of patients.models.Channel (FHIR among them).
+Door = models.TextChoices("Door", [(c.name, (c.value, c.label)) for c in Channel])
 
 
 class AppendOnlyError(Exception):

@@ -74,6 +74,7 @@ class FhirView(APIView):
     renderer_classes = [FhirJsonRenderer, PlainJsonRenderer]
     content_negotiation_class = FhirNegotiation
     throttle_classes = [ApiKeyThrottle]
+    schema = None  # not in the v1 OpenAPI schema: the CapabilityStatement describes this API
     needs_caller = True
 
     def initial(self, request, *args, **kwargs):

@@ -9,6 +9,7 @@ from django.utils.http import http_date
 from fhir.resources.R4B.bundle import Bundle
 
 from organizations.scoping import get_for_organization_or_404
+from patients.access_log import AccessAction, record_access, record_accesses
 from patients.errors import PatientRuleError
 from patients.fhir.bundles import page_of, patients_for_answer, resources_for, searchset
 from patients.fhir.capability import capability_statement
@@ -66,6 +67,12 @@ class PatientsView(FhirView):
     def one_patient(self, patient_id):
         return get_for_organization_or_404(patients_for_answer(self.patients()), self.organization, pk=patient_id)
 
+    def log(self, patient, action):
+        record_access(actor=self.actor, patient=patient, action=action, request=self.request)
+
+    def log_page(self, patients):
+        record_accesses(actor=self.actor, patients=patients, action=AccessAction.SEARCH, request=self.request)
+
     def resource(self, patient, version):
         return resources_for([patient], self.organization, {patient.pk: version})[0]
 
@@ -74,10 +81,12 @@ class PatientsView(FhirView):
         search = parse_search(pairs, self.organization, strict=strict)
         rows, total, has_next = page_of(self.patients().filter(search.condition), search)
         resources = resources_for(rows, self.organization)
+        self.log_page(rows)
         return self.respond(searchset(request, search, rows, resources, total, has_next, base_url=base_url(request)))
 
-    def answer_with(self, patient, status=200, *, created=False):
+    def answer_with(self, patient, status=200, *, created=False, action=AccessAction.CHANGE):
         patient = patient if created else self.one_patient(patient.pk)
+        self.log(patient, action)
         version = current_version(patient)
         headers = version_headers(version)
         if created:
@@ -109,7 +118,7 @@ class PatientTypeView(PatientsView):
                     if len(found) > 1:
                         raise FhirError(412, "More than one patient matches If-None-Exist.", code="multiple-matches")
                     if found:
-                        return self.answer_with(found[0], 200)
+                        return self.answer_with(found[0], 200, action=AccessAction.VIEW)
                 patient = register_patient(self.organization, data, actor=self.actor, as_lead=as_lead)
         except PatientRuleError as exc:
             raise incoming.rule_error(exc) from exc
@@ -160,6 +169,7 @@ class PatientInstanceView(PatientsView):
         wanted = request.headers.get("If-None-Match")
         if wanted and version.version_id is not None and etag_value(wanted) == str(version.version_id):
             return HttpResponse(status=304, headers=version_headers(version))
+        self.log(patient, AccessAction.VIEW)
         return self.respond(self.resource(patient, version), headers=version_headers(version))
 
     def put(self, request, patient_id):
@@ -212,6 +222,7 @@ class PatientVersionView(PatientsView):
         if row is None:
             raise FhirError(404, f"Patient {patient_id} has no version {version_id}.")
         current = current_version(patient)
+        self.log(patient, AccessAction.VIEW)
         if row.history_id == current.version_id:
             return self.respond(self.resource(patient, current), headers=version_headers(current))
         row.organization = self.organization
@@ -239,6 +250,7 @@ class PatientMatchView(PatientsView):
         scored = [(loaded[p.pk], s, g) for p, s, g in scored if p.pk in loaded]
         patients = [p for p, _, _ in scored]
         resources = resources_for(patients, self.organization)
+        self.log_page(patients)
         base = base_url(request)
         bundle = Bundle.model_validate({
             "resourceType": "Bundle", "type": "searchset", "total": len(scored),
