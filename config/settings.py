@@ -159,7 +159,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set used under several field names (e.g. verifications.email and .phone).
-    "ENUM_NAME_OVERRIDES": {"VerificationStatusEnum": "patients.models.Verification.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "VerificationStatusEnum": "patients.models.Verification.Status",
+        # Shared by a patient and a search result (PatientListItem): one name each.
+        "PatientStatusEnum": "patients.models.Patient.Status",
+        "PatientGenderEnum": "patients.api.patient_serializers.GENDERS",
+    },
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from organizations.selectors import organizations_for_user
+from organizations.selectors import organizations_for_user, with_role_of
 
 SESSION_KEY = "organization_id"
 # Set when the staff member picked from several organizations: the header then offers to switch.
@@ -14,7 +14,8 @@ def current_organization(request):
     if user is None or not user.is_authenticated:
         return None
     chosen = request.session.get(SESSION_KEY)
-    allowed = organizations_for_user(user)
+    # With the user's role in it (`viewer_role`), so that pages can tell an admin without a query.
+    allowed = with_role_of(organizations_for_user(user), user)
     if chosen:
         organization = allowed.filter(pk=chosen).first()
         if organization is not None:

@@ -1,5 +1,7 @@
 """Reads about organizations and who belongs to them."""
 
+from django.db.models import OuterRef, Subquery, Value
+
 from organizations.models import Membership, Organization
 
 
@@ -10,6 +12,14 @@ def organizations_for_user(user):
     if user.is_superuser:
         return Organization.objects.filter(is_active=True)
     return Organization.objects.filter(is_active=True, memberships__user=user).distinct()
+
+
+def with_role_of(organizations, user):
+    """`organizations`, each annotated with `viewer_role`: `user`'s role there (admin for a superuser)."""
+    if user.is_superuser:
+        return organizations.annotate(viewer_role=Value(Membership.Role.ADMIN.value))
+    roles = Membership.objects.filter(user=user, organization=OuterRef("pk")).values("role")[:1]
+    return organizations.annotate(viewer_role=Subquery(roles))
 
 
 def admin_organizations_for_user(user):

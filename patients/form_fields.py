@@ -1,6 +1,8 @@
 """The flat field names shared by the front-desk forms, the admin forms and the CSV import's columns,
 and putting a service's errors (domain names, see patients.errors) next to the matching inputs."""
 
+from patients.models import mask_card_number
+
 # Flat input (or column) -> the key of the health card dict the services take.
 HEALTH_CARD_FIELDS = {
     "health_card_number": "number",
@@ -17,6 +19,14 @@ ERROR_FIELDS = {
     "calling_code": "phone",
     "username": "email",  # the username is made from the email
 }
+
+
+def card_number_as_sent(value, stored_number: str) -> str:
+    """What a health card number input means: the stored number when the masked value it was shown
+    with comes back unchanged (staff pages show the number masked until "Show"), else what was typed."""
+    if stored_number and (value or "").strip() == mask_card_number(stored_number):
+        return stored_number
+    return value
 
 
 def field_for_error(key: str) -> str:

@@ -15,7 +15,7 @@ from localflavor.us.us_states import STATE_CHOICES as US_STATES
 from organizations.models import PHONE_REGIONS, LeadContact, PatientGroup, Provider
 from patients.cleaning import TEXT_FIELDS
 from patients.errors import PatientRuleError
-from patients.form_fields import HEALTH_CARD_FIELDS, add_rule_errors, field_for_error
+from patients.form_fields import HEALTH_CARD_FIELDS, add_rule_errors, card_number_as_sent, field_for_error
 from patients.health_cards import PROVINCES
 from patients.models import Patient, health_card_of
 from patients.services import missing_for_full_patient
@@ -114,8 +114,9 @@ class PatientForm(FrontDeskForm):
     accepts_marketing = forms.BooleanField(label="Agrees to receive news and offers", required=False)
     has_insurance = forms.BooleanField(label="Has private insurance", required=False)
 
-    def __init__(self, *args, organization, for_lead=False, **kwargs):
+    def __init__(self, *args, organization, for_lead=False, card_number="", **kwargs):
         self.required_fields = ("gender",) if for_lead else tuple(missing_for_full_patient(organization, {}))
+        self.card_number = card_number  # the stored health card number, shown masked until "Show"
         super().__init__(*args, organization=organization, **kwargs)
         self.fields["province"].choices = province_choices()
         self.fields["providers"].choices = [
@@ -139,7 +140,7 @@ class PatientForm(FrontDeskForm):
             "phone_region": patient.organization.default_phone_region,
             "phone": patient.phone_as_typed(international=True),
             "email": patient.email, "province": patient.province,
-            "health_card_number": card.number if card else "",
+            "health_card_number": card.masked_number if card else "",
             "health_card_version_code": card.version_code if card else "",
             "health_card_province": card.province if card else "",
             "health_card_expiry_date": card.expiry_date.isoformat() if card and card.expiry_date else "",
@@ -168,6 +169,8 @@ class PatientForm(FrontDeskForm):
         everything = self.domain_data()
         changes = {}
         for name in self.changed_data:
+            if name == "health_card_number" and self.cleaned_data[name] == self.card_number:
+                continue  # shown ("Show") and sent back as it is stored
             if name in HEALTH_CARD_FIELDS:
                 changes["health_card"] = self.health_card()
             elif name in ("phone", "phone_region"):
@@ -180,6 +183,9 @@ class PatientForm(FrontDeskForm):
             elif name in everything:
                 changes[name] = everything[name]
         return changes
+
+    def clean_health_card_number(self):
+        return card_number_as_sent(self.cleaned_data["health_card_number"], self.card_number)
 
     def health_card(self):
         """The card as the service wants it, or None when every card field is empty."""

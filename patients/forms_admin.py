@@ -4,10 +4,12 @@ import copy
 
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
+from django.urls import reverse
+from django.utils.html import format_html
 
 from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
-from patients.form_fields import HEALTH_CARD_FIELDS, field_for_error
+from patients.form_fields import HEALTH_CARD_FIELDS, card_number_as_sent, field_for_error
 from patients.form_fields import add_rule_errors as add_errors_to_form
 from patients.health_cards import PROVINCES
 from patients.models import Channel, Patient, health_card_of
@@ -51,6 +53,21 @@ class PossibleDuplicatesMixin:
                              "below, then tick the confirmation to go on.")
 
 
+class MaskedCardNumberInput(forms.TextInput):
+    """The masked number, and a "Show" button that fetches the full one (static/frontdesk/frontdesk.js)."""
+
+    def __init__(self, reveal_url, attrs=None):
+        super().__init__(attrs)
+        self.reveal_url = reveal_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        return format_html(
+            '{} <button type="button" class="button" data-reveal-url="{}" data-reveal-input="{}">Show</button>',
+            html, self.reveal_url, (attrs or {}).get("id", ""),
+        )
+
+
 class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
     """Adds and changes a patient through register_patient / update_patient.
 
@@ -73,6 +90,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
     )
 
     admin_user = None  # set by PatientAdmin.get_form
+    card_number = ""  # the stored health card number, shown masked until "Show"
 
     class Meta:
         model = Patient
@@ -85,9 +103,21 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
             self.initial["phone"] = patient.phone_as_typed()
             card = health_card_of(patient)
             if card is not None:
-                self.initial.update(health_card_number=card.number, health_card_province=card.province,
+                self.card_number = card.number
+                self.fields["health_card_number"].widget = MaskedCardNumberInput(
+                    reverse("admin:patients_patient_reveal_health_card", args=[patient.pk]))
+                self.initial.update(health_card_number=card.masked_number, health_card_province=card.province,
                                     health_card_version_code=card.version_code,
                                     health_card_expiry_date=card.expiry_date)
+
+    def clean_health_card_number(self):
+        return card_number_as_sent(self.cleaned_data["health_card_number"], self.card_number)
+
+    def _card_changed(self) -> bool:
+        changed = set(self.changed_data) & set(HEALTH_CARD_FIELDS)
+        if self.cleaned_data.get("health_card_number") == self.card_number:
+            changed.discard("health_card_number")  # shown ("Show") and sent back as it is stored
+        return bool(changed)
 
     def _value(self, name):
         value = self.cleaned_data.get(name)
@@ -112,7 +142,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
                 )
             else:
                 changes = {name: self._value(name) for name in self.changed_data if name in PATIENT_INPUTS}
-                if any(name in self.changed_data for name in HEALTH_CARD_FIELDS):
+                if self._card_changed():
                     changes["health_card"] = health_card_from(cleaned)
                 if changes:
                     self.instance = update_patient(self.instance, changes, actor=actor)

@@ -206,12 +206,17 @@ class HealthCard(OrganizationOwned):
 
     @property
     def masked_number(self) -> str:
-        return "•" * max(len(self.number) - 4, 0) + self.number[-4:]
+        return mask_card_number(self.number)
 
     def is_expired(self, today=None) -> bool:
         if self.expiry_date is None:
             return False
         return self.expiry_date < (today or timezone.localdate())
+
+
+def mask_card_number(number: str) -> str:
+    """All but the last four characters hidden: what lists and unrevealed staff pages show."""
+    return "•" * max(len(number) - 4, 0) + number[-4:]
 
 
 def health_card_of(patient):

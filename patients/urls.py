@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/new-lead/", register.quick_lead, name="quick_lead"),
     path("patients/possible-duplicates/", duplicates.live_check, name="duplicates_check"),
     path("patients/<uuid:pk>/", records.patient_detail, name="patient_detail"),
+    path("patients/<uuid:pk>/health-card/show/", records.reveal_health_card, name="reveal_health_card"),
     path("patients/<uuid:pk>/edit/", records.patient_edit, name="patient_edit"),
     path("patients/<uuid:pk>/complete/", records.complete_registration, name="complete_registration"),
     path("patients/<uuid:pk>/saved/", register.saved, name="patient_saved"),

@@ -19,6 +19,7 @@ from organizations.admin.scoping import (
     ScopedInlineMixin,
     organizations_for_admin,
 )
+from patients.admin.access import AccessLoggingMixin
 from patients.admin.filters import ProvinceFilter, StatusFilter
 from patients.admin.imports import PatientImportMixin
 from patients.admin.leads import LeadPromotionMixin
@@ -74,7 +75,8 @@ def search_condition(organizations, term: str) -> Q:
 
 
 @admin.register(Patient)
-class PatientAdmin(LeadPromotionMixin, PatientImportMixin, ExportMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, ExportMixin, OrganizationScopedAdmin,
+                   SimpleHistoryAdmin):
     form = PatientAdminForm
     list_display = ["number", "name", "date_of_birth", "phone_number", "status", "organization", "created_at"]
     list_display_links = ["number", "name"]
@@ -99,6 +101,9 @@ class PatientAdmin(LeadPromotionMixin, PatientImportMixin, ExportMixin, Organiza
     change_form_template = "admin/patients/patient/patient_change_form.html"
     resource_classes = [PatientResource]
     export_formats = [base_formats.CSV]
+
+    class Media:
+        js = ["frontdesk/frontdesk.js"]  # "Show" on the health card number (no inline script)
 
     RECORD_FIELDS = ["created_via", "created_by", "created_by_api_key", "created_at", "updated_at",
                      "promoted_at", "promoted_by_label", "has_account"]

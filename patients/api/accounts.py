@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from organizations.authentication import ApiKeyAuthentication
 from organizations.resolution import resolve_caller
 from patients import accounts, verification
+from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
 from patients.api.authentication import PatientTokenAuthentication, signed_in_patient
 from patients.api.errors import ErrorSerializer, error_body, rename_errors
@@ -169,7 +170,9 @@ class MeView(AccountView):
         summary="The signed-in patient's contact details",
     )
     def get(self, request):
-        return Response(MeSerializer(self.own_record(request.auth.patient)).data)
+        patient = self.own_record(request.auth.patient)
+        record_access(actor=self.me(patient), patient=patient, action=AccessAction.VIEW, request=request)
+        return Response(MeSerializer(patient).data)
 
     @extend_schema(
         operation_id="patient_me_update", tags=["Patient accounts"], request=MeSerializer,
@@ -185,8 +188,13 @@ class MeView(AccountView):
             raise PatientRuleError(refused)
         patient = request.auth.patient
         changes = {ME_FIELDS[key]: value for key, value in data.items()}
-        update_patient(patient, changes, actor=Actor(channel=Channel.PATIENT, patient=patient))
+        update_patient(patient, changes, actor=self.me(patient))
+        record_access(actor=self.me(patient), patient=patient, action=AccessAction.CHANGE, request=request)
         return Response(MeSerializer(self.own_record(patient)).data)
+
+    @staticmethod
+    def me(patient) -> Actor:
+        return Actor(channel=Channel.PATIENT, patient=patient)
 
     @staticmethod
     def own_record(patient) -> Patient:

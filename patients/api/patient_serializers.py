@@ -164,6 +164,17 @@ class HealthCardSerializer(serializers.Serializer):
     expired = serializers.BooleanField(source="is_expired", help_text="The expiry date has passed.")
 
 
+class HealthCardLast4Serializer(serializers.Serializer):
+    """A health card in a list: never the full number (minimum necessary), only its last four characters."""
+
+    numberLast4 = serializers.CharField(help_text="The number's last four characters; the full number is only in "
+                                                  "one patient's answer (GET /api/v1/patients/{id}).")
+    versionCode = serializers.CharField(source="version_code")
+    province = serializers.CharField()
+    expiryDate = serializers.DateField(source="expiry_date", allow_null=True)
+    expired = serializers.BooleanField(source="is_expired", help_text="The expiry date has passed.")
+
+
 class VerificationStatusesSerializer(serializers.Serializer):
     email = serializers.ChoiceField(choices=Verification.Status.choices)
     phone = serializers.ChoiceField(choices=Verification.Status.choices)
@@ -219,13 +230,7 @@ class PatientSerializer(serializers.Serializer):
             "unreadNotifications": patient.unread_notifications,
             "emrId": patient.emr_id,
             "referrer": patient.referrer,
-            "hcCard": None if card is None else {
-                "number": card.number,
-                "versionCode": card.version_code,
-                "province": card.province,
-                "expiryDate": _date(card.expiry_date),
-                "expired": card.is_expired(),
-            },
+            "hcCard": None if card is None else self.represent_card(card),
             "acceptsMarketing": patient.accepts_marketing,
             "hasInsurance": patient.has_insurance,
             "providers": self.get_providers(patient),
@@ -235,6 +240,15 @@ class PatientSerializer(serializers.Serializer):
             "createdAt": _datetime(patient.created_at),
             "updatedAt": _datetime(patient.updated_at),
             "warnings": self.get_warnings(patient),
+        }
+
+    def represent_card(self, card) -> dict:
+        return {
+            "number": card.number,
+            "versionCode": card.version_code,
+            "province": card.province,
+            "expiryDate": _date(card.expiry_date),
+            "expired": card.is_expired(),
         }
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
@@ -253,6 +267,21 @@ class PatientSerializer(serializers.Serializer):
     def get_warnings(self, patient):
         """Things staff should check, e.g. a Quebec health card that does not match the name (POST/PATCH only)."""
         return list(getattr(patient, "health_card_warnings", []))
+
+
+class PatientListItemSerializer(PatientSerializer):
+    """A patient in search results: the same fields, but the health card without its full number."""
+
+    hcCard = HealthCardLast4Serializer(source="health_card", allow_null=True)
+
+    def represent_card(self, card) -> dict:
+        return {
+            "numberLast4": card.number[-4:],
+            "versionCode": card.version_code,
+            "province": card.province,
+            "expiryDate": _date(card.expiry_date),
+            "expired": card.is_expired(),
+        }
 
 
 def _health_card_or_none(patient):

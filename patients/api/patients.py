@@ -14,11 +14,17 @@ from rest_framework.response import Response
 
 from organizations.resolution import resolve_caller
 from organizations.scoping import get_for_organization_or_404
+from patients.access_log import AccessAction, record_access, record_accesses
 from patients.actors import Actor
 from patients.api import patient_docs as docs
 from patients.api.errors import FieldErrors
 from patients.api.idempotency import run_idempotently
-from patients.api.patient_serializers import DOMAIN_TO_CONTRACT, PatientSerializer, PatientWriteSerializer
+from patients.api.patient_serializers import (
+    DOMAIN_TO_CONTRACT,
+    PatientListItemSerializer,
+    PatientSerializer,
+    PatientWriteSerializer,
+)
 from patients.api.throttling import ApiKeyThrottle, SelfRegistrationThrottle
 from patients.models import Channel, Patient
 from patients.pagination import EstimatedCountPaginator
@@ -130,9 +136,11 @@ class PatientListView(PatientsApiView):
         summary="Search patients",
         description="The organization's patients, newest first. `q` matches a name (partial, accent- and "
                     "case-insensitive), a phone number in any format, an email, a date of birth (YYYY-MM-DD), "
-                    "a patient number or a health card number.",
+                    "a patient number or a health card number. Minimum necessary: a result's health card "
+                    "shows only `numberLast4`; the full `number` is in one patient's answer. Every patient "
+                    "listed is recorded in the organization's access log.",
         parameters=[docs.ORGANIZATION_PARAMETER, *docs.LIST_PARAMETERS],
-        responses={200: PatientSerializer(many=True), **docs.errors(400, 401, 403, 429)},
+        responses={200: PatientListItemSerializer(many=True), **docs.errors(400, 401, 403, 429)},
         tags=["patients"],
     )
     def get(self, request):
@@ -143,7 +151,8 @@ class PatientListView(PatientsApiView):
         page = self.paginate_queryset(
             patients.select_related("health_card").prefetch_related("providers", "groups", "verifications")
         )
-        return self.get_paginated_response(PatientSerializer(page, many=True).data)
+        record_accesses(actor=self.actor, patients=page, action=AccessAction.SEARCH, request=request)
+        return self.get_paginated_response(PatientListItemSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="createPatient",
@@ -176,6 +185,7 @@ class PatientDetailView(PatientsApiView):
     )
     def get(self, request, patient_id):
         patient = get_for_organization_or_404(self.patients(), self.organization, pk=patient_id)
+        record_access(actor=self.actor, patient=patient, action=AccessAction.VIEW, request=request)
         return Response(PatientSerializer(patient).data)
 
     @extend_schema(
@@ -193,4 +203,5 @@ class PatientDetailView(PatientsApiView):
     def patch(self, request, patient_id):
         patient = get_for_organization_or_404(Patient.objects.all(), self.organization, pk=patient_id)
         patient = update_patient(patient, self.read_body(), actor=self.actor)
+        record_access(actor=self.actor, patient=patient, action=AccessAction.CHANGE, request=request)
         return Response(self.represent(patient))

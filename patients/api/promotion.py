@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from organizations.scoping import get_for_organization_or_404
+from patients.access_log import AccessAction, record_access, record_accesses
 from patients.api import patient_docs as docs
 from patients.api.errors import NON_FIELD, ErrorSerializer, FieldErrors, error_body, rename_errors
 from patients.api.patient_serializers import DOMAIN_TO_CONTRACT, PatientSerializer, PatientWriteSerializer
@@ -122,5 +123,8 @@ class PromoteLeadView(PatientsApiView):
         except PossibleDuplicatesError as exc:
             body = error_body(409, exc.message, rename_errors(exc.errors, DOMAIN_TO_CONTRACT), "possible_duplicates")
             body["matches"] = [duplicate_json(m) for m in exc.matches]
+            record_accesses(actor=self.actor, patients=[m.patient for m in exc.matches], action=AccessAction.SEARCH,
+                            request=request)
             return Response(body, status=409)
+        record_access(actor=self.actor, patient=patient, action=AccessAction.CHANGE, request=request)
         return Response(self.represent(patient))

@@ -18,7 +18,8 @@ BOOLEAN_COLUMNS = ("accepts_marketing", "has_insurance")
 HEALTH_CARD_COLUMNS = HEALTH_CARD_FIELDS  # the columns are named like the forms' inputs
 LINK_COLUMNS = {"providers": Provider, "groups": PatientGroup}  # names, separated by ";"
 STATUS_COLUMN = "status"  # "active" (or empty) or "lead"
-IGNORED_COLUMNS = ("patient_number", "organization", "created_at")  # written by an export, set by the import
+# Written by an export, set by the import (or, for the last four digits, of no use to it).
+IGNORED_COLUMNS = ("patient_number", "organization", "created_at", "health_card_number_last4")
 COLUMNS = (*TEXT_COLUMNS, *BOOLEAN_COLUMNS, *HEALTH_CARD_COLUMNS, *LINK_COLUMNS, STATUS_COLUMN)
 
 # Where a service error (domain name) points in the file.

@@ -8,7 +8,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from organizations.models import Membership
 from organizations.selectors import organizations_for_user
+from patients.actors import Actor
+from patients.models import Channel
 
 
 def frontdesk_view(view):
@@ -36,3 +39,13 @@ def frontdesk_view(view):
 @frontdesk_view
 def home(request):
     return redirect("frontdesk:patient_list")
+
+
+def desk_actor(request) -> Actor:
+    """The signed-in staff member, at the front desk."""
+    return Actor.for_user(request.user, Channel.INTAKE)
+
+
+def is_organization_admin(request) -> bool:
+    """An admin of the organization being worked in (its role comes with it: no query)."""
+    return getattr(request.organization, "viewer_role", None) == Membership.Role.ADMIN

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_GET
 
 from organizations.models import PHONE_REGIONS
 from patients import validation as v
+from patients.access_log import AccessAction, record_accesses
 from patients.duplicates import find_possible_duplicates
 from patients.errors import PossibleDuplicatesError
 from patients.health_cards import PROVINCES, normalize_health_card_number
 from patients.models import Patient
-from patients.views.access import frontdesk_view
+from patients.views.access import desk_actor, frontdesk_view
 
 LIVE_LIMIT = 10
 
@@ -36,7 +37,10 @@ def with_confirmation(save, confirmed: set[str]):
         raise
 
 
-def duplicates_context(error: PossibleDuplicatesError) -> dict:
+def duplicates_context(request, error: PossibleDuplicatesError) -> dict:
+    """The possible duplicates to show: each one is a patient the clerk sees (a `search` event)."""
+    record_accesses(actor=desk_actor(request), patients=[m.patient for m in error.matches],
+                    action=AccessAction.SEARCH, request=request)
     return {
         "duplicates": error.matches,
         "duplicate_ids": ",".join(str(m.patient.pk) for m in error.matches),
@@ -75,6 +79,8 @@ def live_check(request):
         health_card_province=card_province if card_province in PROVINCES else "",
         exclude=exclude,
     )[:LIVE_LIMIT]
+    record_accesses(actor=desk_actor(request), patients=[m.patient for m in matches], action=AccessAction.SEARCH,
+                    request=request)
     return JsonResponse({"matches": [
         {
             "name": m.patient.display_name or "(no name)",

@@ -1,20 +1,26 @@
 """One patient: the record page, editing, and completing a lead's registration."""
 
 from django.contrib import messages
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from organizations.scoping import get_for_organization_or_404
+from patients.access_log import AccessAction, record_access
+from patients.access_log.selectors import recent_accesses
 from patients.actors import Actor
 from patients.errors import LeadIncompleteError, NotALeadError, PatientRuleError, PossibleDuplicatesError
+from patients.form_fields import card_number_as_sent
 from patients.forms import PatientForm
 from patients.models import Channel, HealthCard, Patient, Verification, health_card_of
 from patients.services import promote_lead, update_patient
-from patients.views.access import frontdesk_view
+from patients.views.access import desk_actor, frontdesk_view, is_organization_admin
 from patients.views.duplicates import confirmed_ids, duplicates_context, with_confirmation
 from patients.views.once import new_form_token, save_once
 from patients.views.register import saved_redirect
 
 HISTORY_LIMIT = 50
+REVEAL_BUTTON = "reveal_card_number"  # "Show" on a form, without script
 # Kept by save() or bookkeeping: not changes anyone made.
 HISTORY_HIDDEN = {"updated_at", "search_name", "family_name_key", "full_name", "username"}
 
@@ -47,6 +53,27 @@ def _history(patient):
 @frontdesk_view
 def patient_detail(request, pk):
     patient = _patient(request, pk, details=True)
+    record_access(actor=desk_actor(request), patient=patient, action=AccessAction.VIEW, request=request)
+    return _detail_page(request, patient)
+
+
+@require_POST
+@frontdesk_view
+def reveal_health_card(request, pk):
+    """"Show" on a masked health card number: the full number, once, written to the access log.
+    The page's script asks for JSON; without script the patient page comes back with it shown."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    patient = _patient(request, pk, details=not wants_json)
+    card = health_card_of(patient)
+    if card is None:
+        raise Http404("No health card.")
+    record_access(actor=desk_actor(request), patient=patient, action=AccessAction.REVEAL, request=request)
+    if wants_json:
+        return JsonResponse({"number": card.number})
+    return _detail_page(request, patient, revealed=True)
+
+
+def _detail_page(request, patient, *, revealed=False):
     by_channel = {v.channel: v for v in patient.verifications.all()}
     verification_channels = [
         {"channel": c.value, "label": c.label, "destination": str(getattr(patient, c.value) or ""),
@@ -56,32 +83,50 @@ def patient_detail(request, pk):
     return render(request, "patients/detail.html", {
         "patient": patient,
         "card": health_card_of(patient),
+        "card_revealed": revealed,
         "verification_channels": verification_channels,
         "history": _history(patient),
+        # "Who accessed this record": for the organization's admins only.
+        "accesses": recent_accesses(patient) if is_organization_admin(request) else None,
     })
 
 
 def _patient_form(request, patient, *, for_lead):
+    """The patient's form, its health card number masked until "Show". The page counts as opening
+    the record (a `view` event); "Show" without script posts the form back with REVEAL_BUTTON."""
     initial = PatientForm.initial_for(patient)
     initial["form_token"] = new_form_token()
+    card = health_card_of(patient)
     data = request.POST if request.method == "POST" else None
-    return PatientForm(data, organization=request.organization, initial=initial, for_lead=for_lead)
+    if data is not None and REVEAL_BUTTON in data and card is not None:
+        record_access(actor=desk_actor(request), patient=patient, action=AccessAction.REVEAL, request=request)
+        data = data.copy()
+        data["health_card_number"] = card_number_as_sent(data.get("health_card_number"), card.number)
+    elif request.method == "GET":
+        record_access(actor=desk_actor(request), patient=patient, action=AccessAction.VIEW, request=request)
+    return PatientForm(data, organization=request.organization, initial=initial, for_lead=for_lead,
+                       card_number=card.number if card else "")
+
+
+def _revealing(request) -> bool:
+    return request.method == "POST" and REVEAL_BUTTON in request.POST
 
 
 @frontdesk_view
 def patient_edit(request, pk):
     patient = _patient(request, pk)
     form = _patient_form(request, patient, for_lead=patient.is_lead)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _revealing(request) and form.is_valid():
         changes = form.changed_domain_data()
         if not changes:
             messages.info(request, "Nothing was changed.")
             return redirect("frontdesk:patient_detail", pk=patient.pk)
         try:
-            update_patient(patient, changes, actor=Actor.for_user(request.user, Channel.INTAKE))
+            update_patient(patient, changes, actor=desk_actor(request))
         except PatientRuleError as exc:
             form.add_rule_errors(exc)
         else:
+            record_access(actor=desk_actor(request), patient=patient, action=AccessAction.CHANGE, request=request)
             messages.success(request, "The changes were saved.")
             for warning in getattr(patient, "health_card_warnings", []):
                 messages.warning(request, warning)
@@ -98,7 +143,7 @@ def complete_registration(request, pk):
         return redirect("frontdesk:patient_detail", pk=patient.pk)
     form = _patient_form(request, patient, for_lead=False)
     context = {"form": form, "patient": patient}
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _revealing(request) and form.is_valid():
         changes = form.changed_domain_data()
         actor = Actor.for_user(request.user, Channel.INTAKE)
 
@@ -111,7 +156,7 @@ def complete_registration(request, pk):
                 lambda: with_confirmation(save, confirmed_ids(request.POST)),
             )
         except PossibleDuplicatesError as exc:
-            context.update(duplicates_context(exc))
+            context.update(duplicates_context(request, exc))
         except NotALeadError:
             messages.info(request, "This patient's registration is already complete.")
             return redirect("frontdesk:patient_detail", pk=patient.pk)
@@ -121,6 +166,8 @@ def complete_registration(request, pk):
         except PatientRuleError as exc:
             form.add_rule_errors(exc)
         else:
+            if saved_now:
+                record_access(actor=actor, patient=promoted, action=AccessAction.CHANGE, request=request)
             return saved_redirect(request, promoted, saved_now)
     status = 400 if form.errors else 409 if "duplicates" in context else 200
     return render(request, "patients/complete.html", context, status=status)

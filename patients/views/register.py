@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from organizations.scoping import get_for_organization_or_404
+from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
 from patients.forms import PatientForm, QuickLeadForm
 from patients.models import Channel, Patient
 from patients.services import register_patient
-from patients.views.access import frontdesk_view
+from patients.views.access import desk_actor, frontdesk_view
 from patients.views.duplicates import confirmed_ids, duplicates_context, with_confirmation
 from patients.views.once import new_form_token, save_once
 
@@ -41,7 +42,7 @@ def _intake(request, form_class, template, *, as_lead):
                     lambda: with_confirmation(save, confirmed_ids(request.POST)),
                 )
             except PossibleDuplicatesError as exc:
-                context.update(duplicates_context(exc))
+                context.update(duplicates_context(request, exc))
             except PatientRuleError as exc:
                 form.add_rule_errors(exc)
             else:
@@ -68,4 +69,5 @@ def quick_lead(request):
 @frontdesk_view
 def saved(request, pk):
     patient = get_for_organization_or_404(Patient, request.organization, pk=pk)
+    record_access(actor=desk_actor(request), patient=patient, action=AccessAction.VIEW, request=request)
     return render(request, "patients/saved.html", {"patient": patient})

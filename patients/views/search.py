@@ -2,14 +2,15 @@
 
 from django.shortcuts import render
 
+from patients.access_log import AccessAction, record_accesses
 from patients.forms import SearchForm
 from patients.selectors import search_patients
-from patients.views.access import frontdesk_view
+from patients.views.access import desk_actor, frontdesk_view
 
 PAGE_SIZE = 25
 MAX_PAGE = 400  # deeper than this, a narrower search is the faster way to the patient
-LIST_FIELDS = ("id", "status", "patient_number", "given_name", "family_name", "preferred_name", "full_name",
-               "date_of_birth", "phone", "calling_code", "local_phone", "created_at")
+LIST_FIELDS = ("id", "organization", "status", "patient_number", "given_name", "family_name", "preferred_name",
+               "full_name", "date_of_birth", "phone", "calling_code", "local_phone", "created_at")
 
 
 def _page_number(raw) -> int:
@@ -31,9 +32,11 @@ def patient_list(request):
     rows = list(search_patients(request.organization, query, status=status or None)
                 .only(*LIST_FIELDS)[offset:offset + PAGE_SIZE + 1])
     params = {k: v for k, v in (("q", query), ("status", status)) if v}
+    shown = rows[:PAGE_SIZE]
+    record_accesses(actor=desk_actor(request), patients=shown, action=AccessAction.SEARCH, request=request)
     return render(request, "patients/list.html", {
         "form": form,
-        "patients": rows[:PAGE_SIZE],
+        "patients": shown,
         "query": query,
         "page": page,
         "has_previous": page > 1,

@@ -81,8 +81,50 @@
     });
   }
 
+  // "Show" on a masked health card number: one POST (the server logs each reveal), no page reload.
+  function revealNumber(url, csrfToken, show) {
+    fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken }
+    })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) { show(data.number); })
+      .catch(function () { /* the button still works as a plain form */ });
+  }
+
+  function csrfOf(form) {
+    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function revealControls() {
+    // The patient page: a small form whose answer replaces the masked number's text.
+    document.querySelectorAll("form[data-reveal-text]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        revealNumber(form.action, csrfOf(form), function (number) {
+          var target = document.getElementById(form.getAttribute("data-reveal-text"));
+          if (target) { target.textContent = number; target.removeAttribute("aria-label"); }
+          form.remove();
+        });
+      });
+    });
+    // A form's input (edit page, admin change page): the number goes into the input.
+    document.querySelectorAll("button[data-reveal-url]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        revealNumber(button.getAttribute("data-reveal-url"), csrfOf(button.form), function (number) {
+          var input = document.getElementById(button.getAttribute("data-reveal-input"));
+          if (input) { input.value = number; input.focus(); }
+          button.disabled = true;
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusFirstAlert();
+    revealControls();
     clickableRows();
     document.querySelectorAll("form[data-duplicate-check]").forEach(liveDuplicates);
   });

@@ -108,8 +108,9 @@ class TestPatch:
 
 
 def test_read_stays_within_the_query_budget(api, patient, django_assert_max_num_queries):
-    # The key (and its last use), the patient with its health card, providers, groups, verifications.
-    with django_assert_max_num_queries(6):
+    # The key (and its last use), the patient with its health card, providers, groups, verifications,
+    # the access event.
+    with django_assert_max_num_queries(7):
         assert api.get(detail_url(patient.pk)).status_code == 200
 
 
@@ -119,8 +120,9 @@ def test_patch_stays_within_the_query_budget(api, patient, organization, django_
                "hcCard": {"number": "9287170261", "versionCode": "DK", "province": "ON"}}
 
     # Measured 17 (+1 when the key's last use is written): the key, the patient, provider checks, the
-    # patient and its history, the provider links, the health card and its history, the answer re-read.
-    with django_assert_max_num_queries(18):
+    # patient and its history, the provider links, the health card and its history, the access event
+    # (change), the answer re-read.
+    with django_assert_max_num_queries(19):
         response = patch(api, patient.pk, changes)
 
     assert response.status_code == 200, response.content

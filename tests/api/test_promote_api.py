@@ -203,8 +203,9 @@ def test_a_staff_session_needs_csrf(organization, member, lead):
 def test_promote_query_budget(client, api_key, lead, django_assert_max_num_queries):
     body = {"dateOfBirth": "1980-05-06", "phone": "+971561231231"}
     # key; lead; savepoint, lock, health card, duplicates, number (2), savepoint, update, history,
-    # verification reset check, releases (2); the answer: patient + providers, groups, verifications.
-    with django_assert_max_num_queries(18):
+    # verification reset check, releases (2); the access event (change); the answer: patient + providers,
+    # groups, verifications.
+    with django_assert_max_num_queries(19):
         response = promote(client, api_key, lead, body)
     assert response.status_code == 200
 

@@ -182,7 +182,7 @@ def test_the_endpoints_are_in_the_openapi_schema(db):
 def test_query_counts_stay_small(patient_client, account, client, mailoutbox, django_assert_max_num_queries):
     from tests.verification.conftest import sign_in
 
-    with django_assert_max_num_queries(3):  # token, patient with its verifications
+    with django_assert_max_num_queries(4):  # token, patient with its verifications, the access event
         assert patient_client.get("/api/v1/me").status_code == 200
     with django_assert_max_num_queries(2):  # the account, the new token
         assert sign_in(client).status_code == 200
