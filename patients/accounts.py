@@ -18,6 +18,7 @@ from patients.models import Patient, PatientToken
 TOKEN_PREFIX = "pat_"
 TOKEN_LIFETIME = timedelta(hours=12)
 MAX_FAILED_SIGN_INS = 10
+CLOSED = (Patient.Status.ARCHIVED, Patient.Status.MERGED)  # records that cannot sign in
 LOCKOUT = timedelta(minutes=15)
 
 
@@ -33,7 +34,7 @@ def _find_account(username: str, organization=None) -> Patient | None:
         return None
     patients = Patient.objects.select_related("organization").filter(
         username=username, organization__slug=slug, organization__is_active=True
-    ).exclude(status=Patient.Status.ARCHIVED)
+    ).exclude(status__in=CLOSED)
     if organization is not None:
         patients = patients.for_organization(organization)
     return patients.first()
@@ -82,7 +83,8 @@ def issue_token(patient: Patient) -> tuple[PatientToken, str]:
 
 
 def token_for_raw(raw: str) -> PatientToken | None:
-    """The usable token (not expired, not revoked, patient not archived, organization active), or None."""
+    """The usable token (not expired, not revoked, patient neither archived nor merged, organization
+    active), or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     return (
@@ -91,7 +93,7 @@ def token_for_raw(raw: str) -> PatientToken | None:
             token_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now(),
             patient__organization__is_active=True,
         )
-        .exclude(patient__status=Patient.Status.ARCHIVED)
+        .exclude(patient__status__in=CLOSED)
         .first()
     )
 

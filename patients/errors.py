@@ -75,3 +75,38 @@ class SignInError(PatientRuleError):
             "is locked for 15 minutes."
         )
         super().__init__({"__all__": [message]}, message)
+
+
+class MergeRefusedError(PatientRuleError):
+    """A merge, unmerge, archive or restore that cannot be done as asked (409). `code` names why:
+    already_merged, would_make_chain, health_card_conflict, not_merged, ..."""
+
+    status_code = 409
+    code = "merge_refused"
+
+    def __init__(self, message: str, field: str = "__all__", code: str | None = None):
+        super().__init__({field: [message]}, message)
+        if code:
+            self.code = code
+
+
+class AlreadyMergedError(MergeRefusedError):
+    code = "already_merged"
+
+    def __init__(self, patient):
+        super().__init__(f"{patient} was already merged into another record.", "status")
+
+
+class MergeChainError(MergeRefusedError):
+    code = "would_make_chain"
+
+
+class HealthCardConflictError(MergeRefusedError):
+    code = "health_card_conflict"
+
+    def __init__(self, province: str):
+        super().__init__(
+            f"Both records have a different {province} health card: choose which one the patient keeps "
+            '(keep "health_card").', "health_card",
+        )
+        self.province = province

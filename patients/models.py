@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
@@ -42,12 +42,17 @@ class PatientQuerySet(OrganizationScopedQuerySet):
     def active(self):
         return self.filter(status=Patient.Status.ACTIVE)
 
+    def live(self):
+        """Leads and active patients: neither archived nor merged into another record."""
+        return self.filter(status__in=Patient.LIVE_STATUSES)
+
 
 class Patient(OrganizationOwned):
     class Status(models.TextChoices):
         LEAD = "lead", "Lead"
         ACTIVE = "active", "Active"
         ARCHIVED = "archived", "Archived"
+        MERGED = "merged", "Merged"
 
     class Gender(models.TextChoices):
         MALE = "male", "Male"
@@ -56,10 +61,15 @@ class Patient(OrganizationOwned):
         UNKNOWN = "unknown", "Unknown"
 
     ROLES = ("patient", "caregiver", "dependent")
+    LIVE_STATUSES = (Status.LEAD, Status.ACTIVE)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="patients")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records", editable=False,
+        help_text="The surviving record, once this one was merged into it (patients/merging/).",
+    )
     patient_number = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     given_name = models.CharField(max_length=150, blank=True)
@@ -122,18 +132,32 @@ class Patient(OrganizationOwned):
                 "organization", "patient_number", name="patient_number_unique_per_org",
                 condition=Q(patient_number__isnull=False),
             ),
+            # A merged record keeps its own email, EMR id and username (an unmerge gives them back), and
+            # its survivor may take them: uniqueness holds among the records that are not merged.
             models.UniqueConstraint(
-                Lower("email"), "organization", name="patient_email_unique_per_org", condition=~Q(email=""),
+                Lower("email"), "organization", name="patient_email_unique_per_org",
+                condition=~Q(email="") & ~Q(status="merged"),
             ),
             models.UniqueConstraint(
-                "organization", "emr_id", name="patient_emr_id_unique_per_org", condition=Q(emr_id__isnull=False),
+                "organization", "emr_id", name="patient_emr_id_unique_per_org",
+                condition=Q(emr_id__isnull=False) & ~Q(status="merged"),
             ),
             models.UniqueConstraint(
-                "organization", "username", name="patient_username_unique_per_org", condition=~Q(username=""),
+                "organization", "username", name="patient_username_unique_per_org",
+                condition=~Q(username="") & ~Q(status="merged"),
             ),
+            # An active patient has a number. A lead has none, nor does it get one when it is archived or
+            # merged; an archived or merged patient keeps its own (numbers are never cleared nor reused).
             models.CheckConstraint(
-                condition=Q(status="lead") | Q(patient_number__isnull=False),
-                name="patient_number_required_unless_lead",
+                condition=~Q(status="active") | Q(patient_number__isnull=False),
+                name="patient_number_required_when_active",
+            ),
+            # merged <=> points at a survivor, and never at itself (chains are refused under row locks
+            # by patients.merging.services, which a CHECK cannot see).
+            models.CheckConstraint(
+                condition=(Q(status="merged") & Q(merged_into__isnull=False) & ~Q(merged_into=F("id")))
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="patient_merged_into_only_when_merged",
             ),
         ]
         indexes = [
@@ -157,6 +181,14 @@ class Patient(OrganizationOwned):
     @property
     def is_lead(self) -> bool:
         return self.status == self.Status.LEAD
+
+    @property
+    def is_merged(self) -> bool:
+        return self.status == self.Status.MERGED
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == self.Status.ARCHIVED
 
     @property
     def has_password(self) -> bool:
@@ -320,3 +352,7 @@ class MessageDelivery(OrganizationOwned):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+
+# Models of the capabilities that live in their own subpackages (same app, same migrations).
+from patients.merging.models import DuplicatePair, PatientMerge  # noqa: E402, F401

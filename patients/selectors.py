@@ -14,6 +14,7 @@ from patients.names import fold
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
 MAX_NAME_WORDS = 8
+HIDDEN_BY_DEFAULT = (Patient.Status.ARCHIVED, Patient.Status.MERGED)
 
 
 class IsAnyOf(Func):
@@ -57,9 +58,9 @@ def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
         except v.FieldError:
             return Q(pk__in=[])
     condition = Q(pk__in=[])
-    compact = re.sub(r"[\s\-]", "", text)
-    if compact.isdecimal() and len(compact) <= 9:  # isdecimal: int() cannot read '²', a digit
-        condition |= Q(patient_number=int(compact))
+    number = _patient_number(text)
+    if number is not None:
+        condition |= Q(patient_number=number)
     if _PHONE_LIKE.match(text):
         try:
             condition |= Q(phone=v.clean_phone(text, organization.default_phone_region))
@@ -85,11 +86,31 @@ def name_filter(text: str) -> Q:
     return name
 
 
+def _patient_number(text: str) -> int | None:
+    compact = re.sub(r"[\s\-]", "", text or "")
+    if compact.isdecimal() and len(compact) <= 9:  # isdecimal: int() cannot read '²', a digit
+        return int(compact)
+    return None
+
+
+def shown_by_default(query: str = "") -> Q:
+    """Searches leave out archived and merged records unless a status filter asks for them; a merged
+    record's patient number still finds it (it is shown as merged, pointing to its survivor)."""
+    condition = ~Q(status__in=HIDDEN_BY_DEFAULT)
+    number = _patient_number((query or "").strip())
+    if number is not None:
+        condition |= Q(status=Patient.Status.MERGED, patient_number=number)
+    return condition
+
+
 def search_patients(organization, query: str = "", *, status: str | None = None):
-    """The organization's patients matching `query`, newest first."""
+    """The organization's patients matching `query`, newest first; archived and merged records only
+    with that `status` (see shown_by_default)."""
     patients = Patient.objects.for_organization(organization)
     if status:
         patients = patients.filter(status=status)
+    else:
+        patients = patients.filter(shown_by_default(query))
     if query and query.strip():
         patients = patients.filter(patient_search_filter(organization, query))
     return patients.order_by("-created_at")

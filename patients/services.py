@@ -23,6 +23,7 @@ from patients.cleaning import (  # noqa: F401  (re-exported: callers import the 
 from patients.duplicates import STORED_CARD, find_duplicates_of_lead, find_possible_duplicates
 from patients.errors import (
     LeadIncompleteError,
+    MergeRefusedError,
     NotALeadError,
     PatientConflictError,
     PossibleDuplicatesError,
@@ -220,8 +221,29 @@ def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
     """Change some fields of `patient` (only the keys present in `changes`), with the same rules.
 
     Clearing a field an active patient needs is refused. A new email or phone resets that
-    channel's verification.
+    channel's verification. The row is locked and read again first, so that an edit racing a merge
+    (or another edit) applies to what is stored; a merged record is refused (edit its survivor).
     """
+    try:
+        with transaction.atomic():
+            _lock_current(patient)
+            return _update(patient, changes, actor)
+    except IntegrityError as exc:
+        patient.refresh_from_db()  # the caller's object shows what is stored, not the refused change
+        raise _conflict_from(exc) from exc
+
+
+def _lock_current(patient: Patient):
+    """Lock `patient`'s row and load what is stored into it (the caller's object stays the one changed)."""
+    stored = Patient.objects.select_for_update().get(pk=patient.pk)
+    for field in Patient._meta.concrete_fields:
+        setattr(patient, field.attname, getattr(stored, field.attname))
+    if patient.is_merged:
+        raise MergeRefusedError("This record was merged into another one: change the surviving record.",
+                                "status", "merged")
+
+
+def _update(patient: Patient, changes: dict, actor: Actor) -> Patient:
     organization = patient.organization
     cleaner = PatientCleaner(organization, changes, actor=actor, patient=patient)
     cleaner.clean(allow_unknown_birth_date=patient.is_lead)
@@ -240,22 +262,15 @@ def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
             setattr(patient, field, values[field])
     if "email" in values and not values["email"]:
         patient.username = ""
-    try:
-        with transaction.atomic():
-            _save(patient, actor, "Updated")
-            if "providers" in values:
-                patient.providers.set(values["providers"])
-            if "groups" in values:
-                patient.groups.set(values["groups"])
-            if "health_card" in values:
-                _write_health_card(patient, values["health_card"], actor)
-            if changed_channels or values.get("verifications"):
-                _apply_verifications(
-                    patient, values.get("verifications", {}), actor, reset_channels=changed_channels
-                )
-    except IntegrityError as exc:
-        patient.refresh_from_db()  # the caller's object shows what is stored, not the refused change
-        raise _conflict_from(exc) from exc
+    _save(patient, actor, "Updated")
+    if "providers" in values:
+        patient.providers.set(values["providers"])
+    if "groups" in values:
+        patient.groups.set(values["groups"])
+    if "health_card" in values:
+        _write_health_card(patient, values["health_card"], actor)
+    if changed_channels or values.get("verifications"):
+        _apply_verifications(patient, values.get("verifications", {}), actor, reset_channels=changed_channels)
     card = values.get("health_card")
     patient.health_card_warnings = card.warnings if card else []
     return patient

@@ -114,7 +114,9 @@ def _flatten_drf_detail(detail, prefix="") -> dict[str, list[str]]:
 def _domain_error(exc: PatientRuleError, view) -> Response:
     names = getattr(view, "contract_field_names", None)
     code = "invalid"
-    if isinstance(exc, PossibleDuplicatesError):
+    if getattr(exc, "code", None):
+        code = exc.code
+    elif isinstance(exc, PossibleDuplicatesError):
         code = "possible_duplicates"
     elif isinstance(exc, PatientConflictError) or exc.status_code == 409:
         code = "conflict"

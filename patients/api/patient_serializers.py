@@ -41,7 +41,7 @@ CONTRACT_TO_DOMAIN = {
 HEALTH_CARD_TO_DOMAIN = {"number": "number", "versionCode": "version_code", "province": "province",
                          "expiryDate": "expiry_date"}
 # Output-only fields: ignored when sent back (so a GET answer can be PATCHed as it is).
-READ_ONLY_FIELDS = {"id", "status", "patientNo", "createdAt", "updatedAt", "warnings"}
+READ_ONLY_FIELDS = {"id", "status", "mergedInto", "patientNo", "createdAt", "updatedAt", "warnings"}
 READ_ONLY_HEALTH_CARD_FIELDS = {"expired"}
 
 # Error keys: domain name -> contract name.
@@ -185,6 +185,9 @@ class PatientSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=Patient.Status.choices)
+    mergedInto = serializers.UUIDField(
+        source="merged_into_id", allow_null=True,
+        help_text="For a merged record (`status: merged`): the `id` of the record it was merged into.")
     patientNo = serializers.IntegerField(source="patient_number", allow_null=True,
                                          help_text="The organization's patient number (none for a lead).")
     email = serializers.EmailField()
@@ -217,6 +220,7 @@ class PatientSerializer(serializers.Serializer):
         return {
             "id": str(patient.id),
             "status": patient.status,
+            "mergedInto": str(patient.merged_into_id) if patient.merged_into_id else None,
             "patientNo": patient.patient_number,
             "email": patient.email,
             "username": patient.username,

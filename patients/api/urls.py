@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("patients.api.accounts_urls")),
     path("", include("patients.api.patients_urls")),
     path("", include("patients.api.leads_urls")),
+    path("", include("patients.merging.api_urls")),
 ]

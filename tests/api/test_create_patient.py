@@ -26,9 +26,9 @@ FULL_BODY_EXTRA = {
     "province": "on",
 }
 ANSWER_KEYS = {
-    "id", "status", "patientNo", "email", "username", "firstName", "lastName", "gender", "phone", "dateOfBirth",
-    "roles", "meta", "unreadNotifications", "emrId", "referrer", "hcCard", "acceptsMarketing", "hasInsurance",
-    "providers", "groups", "verifications", "province", "createdAt", "updatedAt", "warnings",
+    "id", "status", "mergedInto", "patientNo", "email", "username", "firstName", "lastName", "gender", "phone",
+    "dateOfBirth", "roles", "meta", "unreadNotifications", "emrId", "referrer", "hcCard", "acceptsMarketing",
+    "hasInsurance", "providers", "groups", "verifications", "province", "createdAt", "updatedAt", "warnings",
 }
 
 

@@ -13,6 +13,7 @@ from organizations.models import ApiKey, Membership, PatientGroup, Provider
 from organizations.scoping import get_for_organization_or_404
 from organizations.selectors import admin_organizations_for_user, membership_role, organizations_for_user
 from organizations.services import issue_api_key
+from patients.merging.models import DuplicatePair, PatientMerge
 from patients.models import (
     HealthCard,
     IdempotencyRecord,
@@ -38,6 +39,10 @@ pytestmark = pytest.mark.django_db
 def make_rows(organization, tag):
     """One row of every tenant model, in `organization`."""
     patient = PatientFactory(organization=organization)
+    # Rows about two patients: the second lives in an organization of its own, so that each organization
+    # here still has exactly one patient (only the row's own organization column is under test).
+    elsewhere = PatientFactory(organization=OrganizationFactory())
+    pair = sorted([patient, elsewhere], key=lambda p: str(p.pk))
     return {
         Provider: ProviderFactory(organization=organization),
         PatientGroup: PatientGroupFactory(organization=organization),
@@ -56,6 +61,9 @@ def make_rows(organization, tag):
         MessageDelivery: MessageDelivery.objects.create(
             organization=organization, patient=patient, channel="email", destination=patient.email
         ),
+        PatientMerge: PatientMerge.objects.create(organization=organization, merged=patient, survivor=elsewhere),
+        DuplicatePair: DuplicatePair.objects.create(organization=organization, patient_a=pair[0], patient_b=pair[1],
+                                                    found_at=timezone.now()),
     }
 
 

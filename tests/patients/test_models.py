@@ -31,9 +31,16 @@ def test_leads_have_no_number_and_do_not_collide(organization):
     assert Patient.objects.for_organization(organization).filter(patient_number__isnull=True).count() == 2
 
 
-@pytest.mark.parametrize("status", [Patient.Status.ACTIVE, Patient.Status.ARCHIVED])
-def test_a_patient_that_is_not_a_lead_must_have_a_number(organization, status):
-    refused_by_database(lambda: PatientFactory(organization=organization, status=status, patient_number=None))
+def test_an_active_patient_must_have_a_number(organization):
+    refused_by_database(lambda: PatientFactory(organization=organization, patient_number=None))
+
+
+@pytest.mark.parametrize("status", [Patient.Status.ARCHIVED, Patient.Status.MERGED])
+def test_an_archived_or_merged_lead_keeps_having_no_number(organization, status):
+    survivor = PatientFactory(organization=organization)
+    into = survivor if status == Patient.Status.MERGED else None
+    LeadFactory(organization=organization, status=status, merged_into=into)
+    assert Patient.objects.filter(status=status, patient_number__isnull=True).count() == 1
 
 
 def test_the_number_check_also_holds_on_update(organization):

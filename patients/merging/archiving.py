@@ -1,0 +1,36 @@
+"""Archive a record (kept, hidden from searches, cannot sign in) and restore it.
+
+Each is one transaction with one history row (who, which door, why) on the locked record. A
+restored record is a patient again if it has a number, else a lead.
+"""
+
+from django.db import transaction
+
+from patients.actors import Actor
+from patients.errors import MergeRefusedError
+from patients.merging.services import _reason, lock_patients
+from patients.models import Patient
+from patients.services import _save
+
+
+def archive_patient(patient: Patient, *, actor: Actor, reason: str = "") -> Patient:
+    with transaction.atomic():
+        (patient,) = lock_patients(patient)
+        if patient.is_merged:
+            raise MergeRefusedError("A merged record cannot be archived: archive the surviving record.", "status",
+                                    "merged")
+        if patient.is_archived:
+            raise MergeRefusedError(f"{patient} is already archived.", "status", "already_archived")
+        patient.status = Patient.Status.ARCHIVED
+        _save(patient, actor, _reason("Archived", str(reason or "").strip()))
+        return patient
+
+
+def restore_patient(patient: Patient, *, actor: Actor, reason: str = "") -> Patient:
+    with transaction.atomic():
+        (patient,) = lock_patients(patient)
+        if not patient.is_archived:
+            raise MergeRefusedError(f"{patient} is not archived.", "status", "not_archived")
+        patient.status = Patient.Status.ACTIVE if patient.patient_number else Patient.Status.LEAD
+        _save(patient, actor, _reason("Restored", str(reason or "").strip()))
+        return patient
