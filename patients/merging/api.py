@@ -113,7 +113,7 @@ class MergeView(MergingApiView):
         keep = _keep(body.get("keep") or {})
         survivor = self.patient(body["into"])
         record = merge_patients(merged=merged, survivor=survivor, keep=keep, reason=body.get("reason", ""),
-                                actor=self.actor)
+                                actor=self.actor, request=request)
         return Response(self.represent(record.survivor))
 
 
@@ -145,7 +145,7 @@ class UnmergeView(MergingApiView):
     def post(self, request, patient_id):
         merged = self.patient(patient_id)
         body = _read(ReasonSerializer, request.data)
-        record = unmerge_patient(merged, actor=self.actor, reason=body.get("reason", ""))
+        record = unmerge_patient(merged, actor=self.actor, reason=body.get("reason", ""), request=request)
         return Response({
             "patient": self.represent(record.merged),
             "survivor": self.represent(record.survivor),
@@ -170,7 +170,8 @@ class ArchiveView(MergingApiView):
     def post(self, request, patient_id):
         patient = self.patient(patient_id)
         body = _read(ReasonSerializer, request.data)
-        return Response(self.represent(self.service(patient, actor=self.actor, reason=body.get("reason", ""))))
+        changed = self.service(patient, actor=self.actor, reason=body.get("reason", ""), request=request)
+        return Response(self.represent(changed))
 
 
 class RestoreView(ArchiveView):

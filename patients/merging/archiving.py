@@ -1,11 +1,13 @@
 """Archive a record (kept, hidden from searches, cannot sign in) and restore it.
 
-Each is one transaction with one history row (who, which door, why) on the locked record. A
-restored record is a patient again if it has a number, else a lead.
+Each is one transaction with one history row (who, which door, why) and one access event on the
+locked record (`request`, optional, only gives the access log the client's address). A restored
+record is a patient again if it has a number, else a lead.
 """
 
 from django.db import transaction
 
+from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
 from patients.errors import MergeRefusedError
 from patients.merging.services import _reason, lock_patients
@@ -13,7 +15,7 @@ from patients.models import Patient
 from patients.services import _save
 
 
-def archive_patient(patient: Patient, *, actor: Actor, reason: str = "") -> Patient:
+def archive_patient(patient: Patient, *, actor: Actor, reason: str = "", request=None) -> Patient:
     with transaction.atomic():
         (patient,) = lock_patients(patient)
         if patient.is_merged:
@@ -23,14 +25,16 @@ def archive_patient(patient: Patient, *, actor: Actor, reason: str = "") -> Pati
             raise MergeRefusedError(f"{patient} is already archived.", "status", "already_archived")
         patient.status = Patient.Status.ARCHIVED
         _save(patient, actor, _reason("Archived", str(reason or "").strip()))
+        record_access(actor=actor, patient=patient, action=AccessAction.ARCHIVE, request=request)
         return patient
 
 
-def restore_patient(patient: Patient, *, actor: Actor, reason: str = "") -> Patient:
+def restore_patient(patient: Patient, *, actor: Actor, reason: str = "", request=None) -> Patient:
     with transaction.atomic():
         (patient,) = lock_patients(patient)
         if not patient.is_archived:
             raise MergeRefusedError(f"{patient} is not archived.", "status", "not_archived")
         patient.status = Patient.Status.ACTIVE if patient.patient_number else Patient.Status.LEAD
         _save(patient, actor, _reason("Restored", str(reason or "").strip()))
+        record_access(actor=actor, patient=patient, action=AccessAction.RESTORE, request=request)
         return patient

@@ -13,6 +13,7 @@ decided on what is committed, never on what the caller read earlier.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from patients.access_log import AccessAction, record_accesses
 from patients.actors import Actor
 from patients.cleaning import missing_for_full_patient
 from patients.errors import (
@@ -127,7 +128,7 @@ def _take(survivor: Patient, merged: Patient, field: str):
 
 
 def merge_patients(*, merged: Patient, survivor: Patient, keep: dict | None = None, reason: str = "",
-                   actor: Actor) -> PatientMerge:
+                   actor: Actor, request=None) -> PatientMerge:
     """Merge `merged` into `survivor`; returns the PatientMerge (its `.merged` and `.survivor` as stored).
 
     `keep` chooses, per field where the two differ, whose value the survivor keeps ("merged" or
@@ -144,7 +145,10 @@ def merge_patients(*, merged: Patient, survivor: Patient, keep: dict | None = No
             province = card_conflict(merged, survivor)
             if province and HEALTH_CARD not in keep:
                 raise HealthCardConflictError(province)
-            return _merge(merged, survivor, choices_for(merged, survivor, keep), reason, actor)
+            record = _merge(merged, survivor, choices_for(merged, survivor, keep), reason, actor)
+            record_accesses(actor=actor, patients=[merged, survivor], action=AccessAction.MERGE, request=request,
+                            detail=f"{merged.pk} into {survivor.pk}")
+            return record
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
 
@@ -180,7 +184,7 @@ def _merge(merged, survivor, choices, reason, actor) -> PatientMerge:
     return record
 
 
-def unmerge_patient(merged: Patient, *, actor: Actor, reason: str = "") -> PatientMerge:
+def unmerge_patient(merged: Patient, *, actor: Actor, reason: str = "", request=None) -> PatientMerge:
     """Undo the merge that closed `merged`: both records as they were before it.
 
     A field the merge gave the survivor goes back, unless someone changed it since: then the later
@@ -197,7 +201,10 @@ def unmerge_patient(merged: Patient, *, actor: Actor, reason: str = "") -> Patie
             if merged.merged_into_id != survivor.pk:  # undone (or undone and merged again) meanwhile
                 raise MergeRefusedError(f"{merged} is not merged into {survivor}.", "status", "not_merged")
             record = PatientMerge.objects.select_for_update().get(merged=merged, undone_at__isnull=True)
-            return _unmerge(record, merged, survivor, reason, actor)
+            record = _unmerge(record, merged, survivor, reason, actor)
+            record_accesses(actor=actor, patients=[merged, survivor], action=AccessAction.UNMERGE, request=request,
+                            detail=f"{merged.pk} out of {survivor.pk}")
+            return record
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from patients.access_log import AccessEvent
 from patients.models import Patient
 from tests.api.patients_helpers import PATIENTS_URL, assert_error, detail_url
 from tests.factories import PatientFactory
@@ -45,3 +46,12 @@ def test_another_organizations_patient_is_a_404(api, other_organization):
 def test_a_reason_that_is_not_text_is_a_400(api, organization):
     patient = PatientFactory(organization=organization)
     assert_error(act(api, patient, "archive", {"reason": ["x"]}), 400, "invalid", ["reason"])
+
+
+def test_archive_and_restore_each_write_an_access_event(api, organization):
+    patient = PatientFactory(organization=organization)
+    act(api, patient, "archive")
+    act(api, patient, "restore")
+
+    assert sorted(AccessEvent.objects.values_list("action", "patient_id")) == [("archive", patient.pk),
+                                                                               ("restore", patient.pk)]

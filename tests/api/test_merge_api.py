@@ -2,6 +2,7 @@
 
 import pytest
 
+from patients.access_log import AccessEvent
 from patients.merging.models import PatientMerge
 from patients.models import Patient
 from tests.api.patients_helpers import PATIENTS_URL, assert_error, detail_url, patch
@@ -160,3 +161,19 @@ def test_the_routes_and_their_errors_are_in_the_openapi_schema(client):
         assert {"200", "404", "409"} <= set(operation["responses"]), action
     merge_doc = schema["paths"]["/api/v1/patients/{patient_id}/merge"]["post"]["responses"]["409"]
     assert "health_card_conflict" in merge_doc["description"]
+
+
+def test_merge_and_unmerge_write_an_access_event_on_each_record(api, lead, survivor):
+    merge(api, lead, {"into": str(survivor.pk)})
+    unmerge(api, lead)
+
+    events = AccessEvent.objects.order_by("at", "pk").values_list("action", "patient_id", "door", "api_key_name")
+    assert sorted(events) == sorted([
+        ("merge", lead.pk, "api", "EMR bridge"), ("merge", survivor.pk, "api", "EMR bridge"),
+        ("unmerge", lead.pk, "api", "EMR bridge"), ("unmerge", survivor.pk, "api", "EMR bridge"),
+    ])
+
+
+def test_a_refused_merge_writes_no_access_event(api, lead):
+    assert merge(api, lead, {"into": str(lead.pk)}).status_code == 409
+    assert not AccessEvent.objects.exists()
