@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-quick clean
+.PHONY: install run test lint bench bench-quick backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -32,6 +32,16 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --patients 20000 --quick
+
+# Backups (PostgreSQL, the database of DATABASE_URL): pg_dump's custom format into BACKUP_DIR, and a
+# restore into a NEW database on the same server: make restore BACKUP=backups/x.dump RESTORE_DATABASE=intake_restored
+BACKUP_DIR ?= backups
+backup: install
+	$(BIN)/python manage.py backup --to $(BACKUP_DIR)
+
+restore: install
+	@test -n "$(BACKUP)" -a -n "$(RESTORE_DATABASE)" || { echo "usage: make restore BACKUP=FILE.dump RESTORE_DATABASE=NEW_NAME"; exit 2; }
+	$(BIN)/python manage.py restore $(BACKUP) --into $(RESTORE_DATABASE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -45,9 +45,12 @@ INSTALLED_APPS = [
     "organizations",
     "patients",
     "patients.access_log",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    # First: every answer (redirects and refusals included) gets its X-Request-ID, log line and metric.
+    "operations.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,15 +188,49 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_WEBHOOK_URL = env.str("SMS_WEBHOOK_URL", default="")
 SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
 
+# Every line is one JSON object with the request's id, organization, route and status, and never a
+# query string (operations/logging.py). LOG_FORMAT=text gives the same fields as plain text.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "operations.logging.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "operations.logging.JsonFormatter"},
+        "text": {"()": "operations.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": env.str("LOG_FORMAT", default="json"),
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own loggers log through the root handler, so they too get the JSON format and redaction.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "intake.access": {"handlers": [], "level": env.str("ACCESS_LOG_LEVEL", default="INFO"), "propagate": True},
+    },
 }
+
+# The largest request body Django reads (files aside); deploy/nginx/intake.conf's client_max_body_size matches it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+
+# Prometheus metrics at /metrics, only with `Authorization: Bearer $METRICS_TOKEN` (404 while unset).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Retention (python manage.py prune): how long kept rows stay, in days.
+PRUNE_MESSAGE_DELIVERIES_DAYS = env.int("PRUNE_MESSAGE_DELIVERIES_DAYS", default=30)
+PRUNE_TASK_RESULTS_DAYS = env.int("PRUNE_TASK_RESULTS_DAYS", default=14)
+PRUNE_TOKENS_DAYS = env.int("PRUNE_TOKENS_DAYS", default=0)  # expired or revoked, after this many more days
+# An Idempotency-Key is replayed for this long; its record is pruned afterwards.
+IDEMPOTENCY_REPLAY_HOURS = env.int("IDEMPOTENCY_REPLAY_HOURS", default=24)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and Prometheus probe the app directly over plain HTTP on the internal address.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

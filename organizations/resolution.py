@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http.request import split_domain_port
 from rest_framework import exceptions
 
+from operations.requests import note_organization
 from organizations.middleware import current_organization
 from organizations.models import Organization
 from organizations.selectors import organizations_for_user
@@ -74,6 +75,12 @@ def organization_for_host(host: str) -> tuple[Organization | None, str]:
 
 def resolve_caller(request, *, allow_self_registration: bool = False) -> ApiCaller:
     """The organization and caller of a DRF request (after authentication), or a DRF exception."""
+    caller = _resolve_caller(request, allow_self_registration)
+    note_organization(request, caller.organization)  # for the request's log lines
+    return caller
+
+
+def _resolve_caller(request, allow_self_registration: bool) -> ApiCaller:
     header = request.headers.get(ORGANIZATION_HEADER)
     if header is not None and not header.strip():
         header = None

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import check_password, is_password_usable, make
 from django.db.models import F
 from django.utils import timezone
 
+from patients import metrics
 from patients.errors import SignInError
 from patients.models import Patient, PatientToken
 
@@ -40,6 +41,7 @@ def _find_account(username: str, organization=None) -> Patient | None:
     return patients.first()
 
 
+@metrics.counts_refusals("sign_in")
 def sign_in(username, password, *, organization=None) -> tuple[PatientToken, str]:
     """Check a patient's username (`email#organization-slug`) and password; return (token, raw token).
 

@@ -9,6 +9,7 @@ renames them to its own contract's names.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from patients import metrics
 from patients import validation as v
 from patients.actors import Actor
 from patients.cleaning import (  # noqa: F401  (re-exported: callers import the rules from services)
@@ -128,6 +129,7 @@ def missing_for_promotion(lead: Patient) -> list[str]:
     return missing_for_full_patient(lead.organization, values)
 
 
+@metrics.counts_refusals("register")
 def register_patient(
     organization,
     data: dict,
@@ -135,7 +137,7 @@ def register_patient(
     actor: Actor,
     as_lead: bool = False,
     with_account: bool = False,
-    allow_possible_duplicates: bool = True,
+    allow_possible_duplicates: bool | None = None,
     also_required: tuple[str, ...] = (),
 ) -> Patient:
     """Register a patient (or, with `as_lead`, a lead) in `organization`.
@@ -149,7 +151,8 @@ def register_patient(
 
     `with_account`: the "Create a Patient" contract, which always creates a login, so it needs an email.
     `allow_possible_duplicates=False` (intake form until the clerk confirms) refuses when
-    `find_possible_duplicates` finds someone.
+    `find_possible_duplicates` finds someone; `True` means the person saw them and confirmed (counted
+    as a warning overridden); None (the API contracts) does not look.
     `also_required`: fields a contract requires beyond what a full patient needs (the Register
     Patient contract: preferred_name and calling_code for a non-lead).
     A lead's calling_code + local_phone are stored as sent even when they are not a valid number yet.
@@ -159,7 +162,7 @@ def register_patient(
     )
 
     card = values.get("health_card")
-    if not allow_possible_duplicates:
+    if allow_possible_duplicates is False:
         matches = find_possible_duplicates(
             organization, given_name=values.get("given_name", ""), family_name=values.get("family_name", ""),
             date_of_birth=values.get("date_of_birth"), phone=values.get("phone", ""),
@@ -201,6 +204,9 @@ def register_patient(
     # Verifications are not remembered: they change through other services, which would leave them stale.
     _remember_related(patient, providers=values.get("providers", []), groups=values.get("groups", []))
     patient.health_card_warnings = card.warnings if card else []
+    metrics.registered(actor.channel, lead=as_lead)
+    if allow_possible_duplicates:
+        metrics.duplicates_overridden("register")
     return patient
 
 
@@ -217,6 +223,7 @@ def _remember_related(patient, **rows):
         cache[getattr(manager, "prefetch_cache_name", name)] = queryset
 
 
+@metrics.counts_refusals("update")
 def update_patient(patient: Patient, changes: dict, *, actor: Actor) -> Patient:
     """Change some fields of `patient` (only the keys present in `changes`), with the same rules.
 
@@ -276,6 +283,7 @@ def _update(patient: Patient, changes: dict, actor: Actor) -> Patient:
     return patient
 
 
+@metrics.counts_refusals("promote")
 def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **missing_fields) -> Patient:
     """Turn a lead into an active patient with the organization's next patient number.
 
@@ -335,4 +343,7 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
                     _write_health_card(locked, values["health_card"], actor)
         except IntegrityError as exc:
             raise _conflict_from(exc) from exc
+    metrics.promoted(actor.channel)
+    if confirm_duplicates:
+        metrics.duplicates_overridden("promote")
     return locked

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
+from patients import metrics
 from patients.models import MessageDelivery, Verification
 from patients.sms import get_sms_backend
 from patients.verification import CODE_LIFETIME, code_is_current
@@ -45,9 +46,7 @@ def _enqueue(delivery_id: int, code: str, *, attempt: int, delay: int = 0) -> No
         job.enqueue(delivery_id=delivery_id, code=code, attempt=attempt)
     except Exception as exc:
         logger.exception("Could not queue message delivery %s (try %s).", delivery_id, attempt)
-        MessageDelivery.objects.filter(pk=delivery_id).update(
-            state=MessageDelivery.State.FAILED, last_error=f"Could not be queued: {exc}"[:2000]
-        )
+        _failed_outright(delivery_id, f"Could not be queued: {exc}")
 
 
 @task(takes_context=True)
@@ -57,9 +56,7 @@ def send_verification_code(context, delivery_id: int, code: str, attempt: int = 
     except Exception:
         # Whatever went wrong, the code must not end up in the task's stored traceback.
         logger.exception("Message delivery %s crashed.", delivery_id)
-        MessageDelivery.objects.filter(pk=delivery_id).update(
-            state=MessageDelivery.State.FAILED, last_error="Unexpected error; see the logs."
-        )
+        _failed_outright(delivery_id, "Unexpected error; see the logs.")
         return MessageDelivery.State.FAILED
     finally:
         _forget_code(context)
@@ -95,13 +92,22 @@ def _send(delivery_id: int, code: str, attempt: int) -> str:
         delivery.refresh_from_db(fields=["state"])
         return delivery.state
     MessageDelivery.objects.filter(pk=delivery.pk).update(state=MessageDelivery.State.SENT, sent_at=timezone.now())
+    metrics.code(delivery.channel, "sent")
     return MessageDelivery.State.SENT
+
+
+def _failed_outright(delivery_id: int, error: str) -> None:
+    rows = MessageDelivery.objects.filter(pk=delivery_id)
+    rows.update(state=MessageDelivery.State.FAILED, last_error=error[:2000])
+    for channel in rows.values_list("channel", flat=True):
+        metrics.code(channel, "failed")
 
 
 def _give_up(delivery: MessageDelivery, error: str) -> None:
     logger.error("Message delivery %s to patient %s failed for good: %s", delivery.pk, delivery.patient_id, error)
     MessageDelivery.objects.filter(pk=delivery.pk).update(state=MessageDelivery.State.FAILED, last_error=error[:2000])
     delivery.state = MessageDelivery.State.FAILED
+    metrics.code(delivery.channel, "failed")
 
 
 def _hand_over(delivery: MessageDelivery, code: str) -> None:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from patients import metrics
 from patients.actors import Actor
 from patients.errors import PatientConflictError, PatientRuleError, TooManyRequestsError
 from patients.models import MessageDelivery, Patient, Verification
@@ -112,6 +113,7 @@ def _save(verification: Verification, actor: Actor, reason: str):
     verification.save()
 
 
+@metrics.counts_refusals("send_code")
 def start_verification(patient: Patient, channel: str, *, actor: Actor) -> Verification:
     """Send a new code to the patient's current email address or phone number.
 
@@ -163,6 +165,7 @@ def start_verification(patient: Patient, channel: str, *, actor: Actor) -> Verif
         )
     from patients.tasks import deliver_verification_code  # late: patients.tasks imports this module
 
+    metrics.code(channel, "requested")
     deliver_verification_code(delivery, code)
     verification.delivery = delivery
     verification.resend_after = int(RESEND_COOLDOWN.total_seconds())
@@ -174,6 +177,7 @@ def _clean_code(code) -> str | None:
     return text if len(text) == CODE_DIGITS and text.isascii() and text.isdigit() else None
 
 
+@metrics.counts_refusals("confirm_code")
 def confirm_verification(patient: Patient, channel: str, code, *, actor: Actor) -> Verification:
     """Check `code` against the channel's live code; on success the channel is verified with
     method `code`, the time and the caller. A wrong code counts against the 5 allowed tries
@@ -187,6 +191,7 @@ def confirm_verification(patient: Patient, channel: str, code, *, actor: Actor) 
         outcome = _confirm_locked(patient, channel, cleaned, actor)
     if outcome.error is not None:
         raise outcome.error
+    metrics.code(channel, "confirmed")
     return outcome.verification
 
 

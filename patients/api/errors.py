@@ -21,6 +21,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from operations.requests import with_request_id
 from patients.errors import PatientConflictError, PatientRuleError, PossibleDuplicatesError
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,12 @@ class FieldErrors(exceptions.APIException):
 
 
 def error_body(status_code: int, message: str, errors=None, code: str | None = None) -> dict:
-    return {
+    return with_request_id({
         "status": status_code,
         "code": code or CODES.get(status_code, "error"),
         "message": str(message),
         "errors": errors or {},
-    }
+    })
 
 
 def rename_errors(errors: dict, names: dict[str, str] | None, non_field: str = NON_FIELD) -> dict[str, list[str]]:
@@ -191,4 +192,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Messages per contract field (dotted for nested fields, e.g. hcCard.number; "
                   "nonFieldErrors for the request as a whole; a header name for a bad header). "
                   "Empty when no field is to blame.",
+    )
+    requestId = serializers.CharField(  # noqa: N815 (the contract's camelCase)
+        help_text="The request's id, also in the X-Request-ID header: quote it to support. An addition to the "
+                  "contract.",
     )

@@ -21,6 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from operations.requests import with_request_id
 from organizations.authentication import ApiKeyAuthentication
 from patients.actors import Actor
 from patients.api import patient_docs as docs
@@ -186,7 +187,8 @@ def contract_errors(errors: dict) -> dict[str, list[str]]:
 
 def failure(code: str, message: str, http_status: int, errors: dict | None = None, headers=None) -> Response:
     return Response(
-        {"data": None, "status": code, "message": message, "errors": errors or {}}, status=http_status,
+        with_request_id({"data": None, "status": code, "message": message, "errors": errors or {}}),
+        status=http_status,
         headers=headers,
     )
 
@@ -270,6 +272,10 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="The contract's field name (fullName, callingCode, localPhone, gender, dateOfBirth.date, "
                   "email, isLead, preferredName) -> messages",
+    )
+    requestId = serializers.CharField(  # noqa: N815 (the contract's camelCase)
+        help_text="The request's id, also in the X-Request-ID header: quote it to support. An addition to the "
+                  "contract.",
     )
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations.models import Organization
+from patients import metrics
 from patients.actors import Actor
 from patients.importing import lookups
 from patients.importing.rows import (
@@ -148,6 +149,7 @@ class PatientImporter:
         self.found = BatchErrors()  # the errors of the batch being read
         self.rows_refused = False  # by the rows' own checks, so far
         self.inserted_ids: set = set()
+        self.imported_leads = 0
         self.failure: BaseException | None = None  # what storing a batch raised
         self.reported_after_failure = False
 
@@ -181,6 +183,9 @@ class PatientImporter:
             self.report.add_error(0, "", f"The file is not a readable CSV file ({exc}).")
         if not self.report.ok or self.dry_run:
             self.report.imported = 0
+        else:
+            metrics.registered(self.actor.channel, lead=False, count=self.report.imported - self.imported_leads)
+            metrics.registered(self.actor.channel, lead=True, count=self.imported_leads)
         return self.report
 
     def _read_header(self, header) -> bool:
@@ -352,3 +357,4 @@ class PatientImporter:
         new.groups.write(connection)
         self.inserted_ids.update(new.ids)
         self.report.imported += new.patients.count
+        self.imported_leads += new.leads.count(True)

@@ -37,7 +37,8 @@ def assert_error(response, status: int, code: str | None = None, fields=()):
     """The one error shape, with `fields` among its error keys."""
     assert response.status_code == status, response.content
     data = response.json()
-    assert set(data) == {"status", "code", "message", "errors"}, data
+    assert set(data) == {"status", "code", "message", "errors", "requestId"}, data
+    assert data["requestId"] == response["X-Request-ID"]
     assert data["status"] == status
     assert data["message"]
     if code is not None:

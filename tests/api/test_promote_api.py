@@ -13,7 +13,7 @@ from tests.api.test_register_patient_contract import CONTRACT_REQUEST
 from tests.api.test_register_patient_contract import post as register
 from tests.factories import LeadFactory, PatientFactory
 
-ERROR_KEYS = {"status", "code", "message", "errors"}
+ERROR_KEYS = {"status", "code", "message", "errors", "requestId"}
 # The v1 patient: the contract's camelCase fields plus what the server adds.
 PATIENT_KEYS = {
     "id", "status", "patientNo", "createdAt", "updatedAt", "email", "username", "firstName", "lastName", "gender",

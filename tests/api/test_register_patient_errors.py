@@ -13,7 +13,7 @@ from patients.models import Patient
 from tests.api.test_register_patient_contract import CONTRACT_REQUEST, URL, full_patient, post
 from tests.factories import PatientFactory
 
-ERROR_KEYS = {"data", "status", "message", "errors"}
+ERROR_KEYS = {"data", "status", "message", "errors", "requestId"}
 
 
 def lead(**changes):

@@ -78,7 +78,7 @@ def test_create_is_open_to_self_registration_and_the_rest_needs_credentials(sche
 
 def test_error_shape_is_a_component(schema):
     error = schema["components"]["schemas"]["Error"]
-    assert set(error["required"]) == {"status", "code", "message", "errors"}
+    assert set(error["required"]) == {"status", "code", "message", "errors", "requestId"}
 
 
 def test_schema_generation_emits_no_warnings_and_validates(tmp_path):

@@ -126,7 +126,7 @@ def test_made_up_or_malformed_tokens_are_refused(db, header):
     answer = api.get("/api/v1/me")
 
     assert answer.status_code == 401
-    assert set(answer.json()) == {"status", "code", "message", "errors"}
+    assert set(answer.json()) == {"status", "code", "message", "errors", "requestId"}
 
 
 def test_me_needs_a_patient_token_not_an_api_key_or_a_staff_session(api_key, member):
