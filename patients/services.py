@@ -284,14 +284,15 @@ def _update(patient: Patient, changes: dict, actor: Actor) -> Patient:
 
 
 @metrics.counts_refusals("promote")
-def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **missing_fields) -> Patient:
+def promote_lead(patient: Patient, *, by, confirm_duplicates: bool | None = False, **missing_fields) -> Patient:
     """Turn a lead into an active patient with the organization's next patient number.
 
     `by` is an Actor (or a staff user, taken as acting from the admin). `missing_fields` use
     the domain names of `register_patient` and fill in what the lead lacks. Refuses with
     `LeadIncompleteError` (listing what is missing), `NotALeadError`, or
     `PossibleDuplicatesError` when active patients may be the same person and
-    `confirm_duplicates` is false.
+    `confirm_duplicates` is false. True: the person saw them and confirmed (counted as a warning
+    overridden); None: a door that does not look for duplicates here (FHIR has $match).
     """
     actor = by if isinstance(by, Actor) else Actor(channel="admin", user=by)
     organization = patient.organization
@@ -314,7 +315,7 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool = False, **mi
             raise LeadIncompleteError(missing, {
                 f: [required_message(organization, f)] for f in missing if organization.requires(f)})
 
-        if not confirm_duplicates:
+        if confirm_duplicates is False:
             matches = find_duplicates_of_lead(locked, merged, values.get("health_card", STORED_CARD))
             if matches:
                 raise PossibleDuplicatesError(matches)

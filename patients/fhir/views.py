@@ -204,7 +204,7 @@ class PatientInstanceView(PatientsView):
                 incoming.active is None and not missing_for_full_patient(self.organization, data))
             if completes:
                 # Duplicates are not refused here, as on create: $match and If-None-Exist find them.
-                return promote_lead(patient, by=self.actor, confirm_duplicates=True, **data)
+                return promote_lead(patient, by=self.actor, confirm_duplicates=None, **data)
             return update_patient(patient, data, actor=self.actor)
         wants_active = patient.status == Patient.Status.ACTIVE
         if incoming.active is not None and incoming.active != wants_active:

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from organizations.models import Organization
+from patients.access_log import AccessAction, AccessEvent, record_accesses
 from patients.actors import Actor
 from patients.models import Channel, Patient
 from patients.services import promote_lead, register_patient
@@ -48,6 +49,7 @@ def test_a_backup_restores_into_a_new_database_with_everything(transactional_db,
     lead = register_patient(organization, {"full_name": "Marc Gagnon", "gender": "male", "phone": "514 555 0142"},
                             actor=actor, as_lead=True)
     promote_lead(lead, by=actor, date_of_birth="1970-01-02")
+    record_accesses(actor=actor, patients=list(Patient.objects.all()), action=AccessAction.SEARCH)
     source = everything(connection.settings_dict["NAME"])
 
     call_command("backup", "--to", str(tmp_path))
@@ -58,6 +60,7 @@ def test_a_backup_restores_into_a_new_database_with_everything(transactional_db,
     assert restored == source
     assert source["patients_patient"][0] == 4
     assert source["patients_historicalpatient"][0] >= 5  # 4 registrations + 1 promotion
+    assert source[AccessEvent._meta.db_table][0] == 4
     assert Organization.objects.get(pk=organization.pk).last_patient_number == 4
     assert set(source) >= {"organizations_organization", "patients_historicalpatient",
                            "django_tasks_database_dbtaskresult"}

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from patients.access_log import AccessAction, AccessEvent, record_access
 from patients.accounts import issue_token
 from patients.models import IdempotencyRecord, MessageDelivery, Patient, PatientToken
 from tests.factories import PatientFactory
@@ -81,14 +82,17 @@ def prune(*args) -> str:
     return out.getvalue()
 
 
-def test_prune_removes_exactly_what_is_past_its_time(rows):
-    patients, history = Patient.objects.count(), Patient.history.count()
+def test_prune_removes_exactly_what_is_past_its_time(rows, staff_actor):
+    record_access(actor=staff_actor, patient=rows["patient"], action=AccessAction.VIEW)
+    aged(rows["patient"], created_at=NOW - timedelta(days=3650))
+    patients, history, events = Patient.objects.count(), Patient.history.count(), AccessEvent.objects.count()
 
     out = prune()
 
     assert remaining(rows["gone"]) == set()
     assert remaining(rows["kept"]) == set(rows["kept"])
-    assert (Patient.objects.count(), Patient.history.count()) == (patients, history)
+    assert (Patient.objects.count(), Patient.history.count(), AccessEvent.objects.count()) == (
+        patients, history, events) and events == 1
     assert "idempotency records: removed 1" in out
     assert "message deliveries: removed 1" in out
     assert "task results: removed 2" in out
