@@ -17,7 +17,11 @@ import functools
 from prometheus_client import Counter
 
 from patients.errors import (
+    AlreadyMergedError,
+    HealthCardConflictError,
     LeadIncompleteError,
+    MergeChainError,
+    MergeRefusedError,
     NotALeadError,
     PatientConflictError,
     PatientRuleError,
@@ -37,6 +41,10 @@ CODES = Counter("intake_verification_codes", "One-time codes, by channel and out
 
 # Most specific first.
 REASONS = (
+    (AlreadyMergedError, "already_merged"),
+    (MergeChainError, "merge_chain"),
+    (HealthCardConflictError, "health_card_conflict"),
+    (MergeRefusedError, "merge_refused"),
     (PossibleDuplicatesError, "possible_duplicates"),
     (LeadIncompleteError, "lead_incomplete"),
     (NotALeadError, "not_a_lead"),
@@ -89,7 +97,7 @@ def promoted(door: str) -> None:
 
 
 def record_merge(actor) -> None:
-    """For the merge service: one merge done by `actor` (an Actor)."""
+    """One merge done by `actor` (an Actor), counted by patients.merging.merge_patients."""
     MERGES.labels(actor.channel).inc()
 
 

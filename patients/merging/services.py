@@ -13,6 +13,7 @@ decided on what is committed, never on what the caller read earlier.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from patients import metrics
 from patients.access_log import AccessAction, record_accesses
 from patients.actors import Actor
 from patients.cleaning import missing_for_full_patient
@@ -127,6 +128,7 @@ def _take(survivor: Patient, merged: Patient, field: str):
         survivor.full_name = " ".join(p for p in (survivor.given_name, survivor.family_name) if p)
 
 
+@metrics.counts_refusals("merge")
 def merge_patients(*, merged: Patient, survivor: Patient, keep: dict | None = None, reason: str = "",
                    actor: Actor, request=None) -> PatientMerge:
     """Merge `merged` into `survivor`; returns the PatientMerge (its `.merged` and `.survivor` as stored).
@@ -148,9 +150,10 @@ def merge_patients(*, merged: Patient, survivor: Patient, keep: dict | None = No
             record = _merge(merged, survivor, choices_for(merged, survivor, keep), reason, actor)
             record_accesses(actor=actor, patients=[merged, survivor], action=AccessAction.MERGE, request=request,
                             detail=f"{merged.pk} into {survivor.pk}")
-            return record
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
+    metrics.record_merge(actor)
+    return record
 
 
 def _merge(merged, survivor, choices, reason, actor) -> PatientMerge:

@@ -8,13 +8,13 @@ from django.core import mail
 from prometheus_client import REGISTRY
 
 from patients.actors import Actor
-from patients.errors import PossibleDuplicatesError
-from patients.metrics import record_merge
+from patients.errors import AlreadyMergedError, PossibleDuplicatesError
+from patients.merging.services import merge_patients
 from patients.models import Channel, Patient
 from patients.services import promote_lead, register_patient
 from patients.verification import confirm_verification, start_verification
 from tests.api.patients_helpers import PATIENTS_URL, VALID_BODY, client_with_key
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, PatientFactory
 
 TOKEN = "metrics-scrape-token-0123456789"
 
@@ -146,11 +146,17 @@ def test_codes_requested_sent_failed_and_confirmed(organization, settings, staff
     assert (requested.value, sent.value, confirmed.value, failed.value, wrong.value) == (1, 1, 1, 1, 1)
 
 
-def test_merges_are_counted_for_the_merge_service():
-    with Delta("intake_merges_total", door="admin") as merges:
-        record_merge(Actor(channel=Channel.ADMIN))
+def test_merges_and_refused_merges_are_counted(organization, member):
+    actor = Actor.for_user(member, Channel.INTAKE)
+    first, second = (PatientFactory(organization=organization, given_name="Ana", family_name="Silva")
+                     for _ in range(2))
+    with Delta("intake_merges_total", door="intake") as merges, \
+         Delta("intake_refusals_total", action="merge", reason="already_merged") as refused:
+        merge_patients(merged=second, survivor=first, actor=actor)
+        with pytest.raises(AlreadyMergedError):
+            merge_patients(merged=second, survivor=first, actor=actor)
 
-    assert merges.value == 1
+    assert (merges.value, refused.value) == (1, 1)
 
 
 def test_the_task_queue_depth_is_counted_at_scrape(client, organization, staff_actor, settings, scrape_token):
