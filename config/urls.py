@@ -16,3 +16,4 @@ urlpatterns = [
 ]
 
 handler404 = "patients.api.errors.not_found"  # JSON error shape for unknown /api/ addresses
+handler500 = "patients.api.errors.server_error"  # the same shape (and the request id) for a bug

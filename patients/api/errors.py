@@ -15,7 +15,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -165,6 +166,21 @@ def api_exception_handler(exc, context):
         code = exc.default_code
     response.data = error_body(response.status_code, message or "Request refused.", errors, code)
     return response
+
+
+def server_error(request):
+    """handler500: a bug. Under /api/ the contract's error shape, elsewhere a plain page; both quote
+    the request id, which the log line with the traceback carries too, so support can find it."""
+    message = "Something went wrong on our side. Quote the requestId to support."
+    if request.path.startswith("/api/user/"):
+        from patients.api.leads import OTHER_ERROR
+
+        return JsonResponse(with_request_id({"data": None, "status": OTHER_ERROR, "message": message, "errors": {}}),
+                            status=500)
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(500, message, code="server_error"), status=500)
+    page = loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(page)
 
 
 def not_found(request, exception=None):
