@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
@@ -63,8 +64,8 @@ class MaskedCardNumberInput(forms.TextInput):
     def render(self, name, value, attrs=None, renderer=None):
         html = super().render(name, value, attrs, renderer)
         return format_html(
-            '{} <button type="button" class="button" data-reveal-url="{}" data-reveal-input="{}">Show</button>',
-            html, self.reveal_url, (attrs or {}).get("id", ""),
+            '{} <button type="button" class="button" data-reveal-url="{}" data-reveal-input="{}">{}</button>',
+            html, self.reveal_url, (attrs or {}).get("id", ""), _("Show"),
         )
 
 

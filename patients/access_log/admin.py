@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from organizations.admin.scoping import ALL, OrganizationScopedAdmin, admin_organization_ids, users_for_admin
 from organizations.models import ApiKey
@@ -23,12 +24,12 @@ CSV_COLUMNS = ["at", "organization", "patient_id", "patient_number", "action", "
 class PatientFilter(admin.SimpleListFilter):
     """?patient=<id>: one patient's events (linked from the patient's pages)."""
 
-    title = "patient"
+    title = _("patient")
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
         value = self.value()
-        return [(value, "this patient")] if value else []
+        return [(value, _("this patient"))] if value else []
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -43,7 +44,7 @@ class PatientFilter(admin.SimpleListFilter):
 class ActorFilter(admin.SimpleListFilter):
     """By staff user or by API key (`user:<id>` or `key:<id>`), among the admin's organizations'."""
 
-    title = "user or API key"
+    title = _("user or API key")
     parameter_name = "actor"
 
     def lookups(self, request, model_admin):
@@ -51,7 +52,8 @@ class ActorFilter(admin.SimpleListFilter):
         keys = ApiKey.objects.all() if ids is ALL else ApiKey.objects.filter(organization__in=ids)
         users = [(f"user:{pk}", name) for pk, name in users_for_admin(request).order_by("username")
                  .values_list("pk", "username")]
-        keys = [(f"key:{pk}", f"API key: {name}") for pk, name in keys.order_by("name").values_list("pk", "name")]
+        keys = [(f"key:{pk}", _("API key: %(name)s") % {"name": name})
+                for pk, name in keys.order_by("name").values_list("pk", "name")]
         return users + keys
 
     def queryset(self, request, queryset):
@@ -73,7 +75,7 @@ class AccessEventAdmin(OrganizationScopedAdmin):
     list_filter = [PatientFilter, ActorFilter, "action", "door", ("at", admin.DateFieldListFilter), "organization"]
     list_select_related = ["organization", "patient"]
     search_fields = ["actor_label"]
-    search_help_text = "Who (user name or API key name), or a patient number."
+    search_help_text = _("Who (user name or API key name), or a patient number.")
     list_per_page = 100
     # A log grows without end: no COUNT(*) of the whole table (see patients/pagination.py).
     show_full_result_count = False
@@ -93,10 +95,11 @@ class AccessEventAdmin(OrganizationScopedAdmin):
     def get_actions(self, request):
         return {}
 
-    @admin.display(description="patient", ordering="patient__patient_number")
+    @admin.display(description=_("patient"), ordering="patient__patient_number")
     def patient_link(self, event):
         # The patient's number (or id for a lead), never a name: reading the log is not reading records.
-        label = f"#{event.patient.patient_number}" if event.patient.patient_number else f"lead {event.patient_id}"[:13]
+        number = event.patient.patient_number
+        label = f"#{number}" if number else _("lead %(id)s") % {"id": str(event.patient_id)[:8]}
         return format_html('<a href="?patient={}">{}</a>', event.patient_id, label)
 
     def get_search_results(self, request, queryset, search_term):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import ApiKey
 from organizations.scoping import OrganizationOwned, OrganizationScopedQuerySet
@@ -40,10 +41,10 @@ class AccessEventQuerySet(OrganizationScopedQuerySet):
 
 class AccessEvent(OrganizationOwned):
     class ActorKind(models.TextChoices):
-        STAFF = "staff", "Staff user"
-        API_KEY = "api_key", "API key"
-        PATIENT = "patient", "The patient (signed in)"
-        SYSTEM = "system", "System"
+        STAFF = "staff", _("Staff user")
+        API_KEY = "api_key", _("API key")
+        PATIENT = "patient", _("The patient (signed in)")
+        SYSTEM = "system", _("System")
 
     id = models.BigAutoField(primary_key=True)
     # Indexed by the (organization, ...) indexes below; the foreign keys' own indexes serve PROTECT's checks.
@@ -69,7 +70,7 @@ class AccessEvent(OrganizationOwned):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name = "access event"
+        verbose_name = _("access event")
         indexes = [
             models.Index(fields=["organization", "patient", "-at"], name="access_org_patient_at"),
             models.Index(fields=["organization", "-at"], name="access_org_at"),

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.http import Http404, JsonResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.forms import SelectableFieldsExportForm
 
@@ -20,11 +21,17 @@ def admin_actor(request) -> Actor:
     return Actor.for_user(request.user, Channel.ADMIN)
 
 
+def log_duplicates_shown(request, matches):
+    """Possible duplicates listed on a form are patients the admin sees: `search` events."""
+    record_accesses(actor=admin_actor(request), patients=[m.patient for m in matches], action=AccessAction.SEARCH,
+                    request=request)
+
+
 class PatientExportForm(SelectableFieldsExportForm):
     full_card_numbers = forms.BooleanField(
-        required=False, label="Include full health card numbers",
-        help_text="Otherwise only their last four digits (health_card_number_last4). Either way every exported "
-                  "patient is written to the access log, with this choice.",
+        required=False, label=_("Include full health card numbers"),
+        help_text=_("Otherwise only their last four digits (health_card_number_last4). Either way every "
+                    "exported patient is written to the access log, with this choice."),
     )
 
 
@@ -43,7 +50,19 @@ class AccessLoggingMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":
             record_access(actor=admin_actor(request), patient=obj, action=AccessAction.VIEW, request=request)
+        form = context.get("adminform") and context["adminform"].form
+        # Written by changeform_view once its transaction is over (a form shown again is rolled back).
+        request.duplicates_shown = getattr(form, "possible_duplicates", ())
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def complete_registration_view(self, request, object_id):
+        response = super().complete_registration_view(request, object_id)
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and context.get("original") is not None:
+            record_access(actor=admin_actor(request), patient=context["original"], action=AccessAction.VIEW,
+                          request=request)
+        log_duplicates_shown(request, context.get("possible_duplicates", ()))
+        return response
 
     def log_change(self, request, obj, message):
         record_access(actor=admin_actor(request), patient=obj, action=AccessAction.CHANGE, request=request)

@@ -19,7 +19,7 @@ from organizations.admin.scoping import (
     ScopedInlineMixin,
     organizations_for_admin,
 )
-from patients.admin.access import AccessLoggingMixin
+from patients.admin.access import AccessLoggingMixin, log_duplicates_shown
 from patients.admin.filters import ProvinceFilter, StatusFilter
 from patients.admin.imports import PatientImportMixin
 from patients.admin.leads import LeadPromotionMixin
@@ -182,6 +182,7 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
             response = super().changeform_view(request, object_id, form_url, extra_context)
             if request.method == "POST" and not getattr(request, "_patient_saved", False):
                 transaction.set_rollback(True)
+        log_duplicates_shown(request, getattr(request, "duplicates_shown", ()))
         return response
 
     def save_model(self, request, obj, form, change):

@@ -269,6 +269,8 @@ class StartVerificationView(VerificationView):
     def post(self, request, patient_id, channel):
         patient, actor = self.reach(request, patient_id, channel)
         row = verification.start_verification(patient, channel, actor=actor)
+        # The answer names the patient's email or phone: a `change` in the access log.
+        record_access(actor=actor, patient=patient, action=AccessAction.CHANGE, request=request)
         return Response(render_verification(row), status=status.HTTP_202_ACCEPTED)
 
 
@@ -294,5 +296,6 @@ class ConfirmVerificationView(VerificationView):
         form = ConfirmRequest(data=self.body(request))
         form.is_valid(raise_exception=True)
         row = verification.confirm_verification(patient, channel, form.validated_data["code"], actor=actor)
+        record_access(actor=actor, patient=patient, action=AccessAction.CHANGE, request=request)
         return Response(render_verification(row))
 

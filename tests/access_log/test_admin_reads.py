@@ -13,7 +13,8 @@ from patients.access_log import AccessEvent
 from patients.models import HealthCard
 from tests.access_log.helpers import events, log_statements
 from tests.admin.conftest import form_data
-from tests.factories import HealthCardFactory, PatientFactory
+from tests.admin.test_patient_forms import ADD, add_form
+from tests.factories import HealthCardFactory, LeadFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,19 @@ def test_full_numbers_are_an_explicit_choice_and_logged_so(as_owner, holder):
     assert rows[0]["health_card_number"] == "9876543217" and rows[0]["health_card_number_last4"] == "3217"
     event = AccessEvent.objects.get()
     assert (event.action, event.patient, event.detail) == ("export", holder, "with full health card numbers")
+
+
+def test_possible_duplicates_shown_on_the_add_form_are_searches(as_owner, organization):
+    existing = PatientFactory(organization=organization, given_name="Nadia", family_name="Haddad",
+                              phone="+14165550177", email="other@example.com")
+    response = as_owner.post(ADD, add_form(as_owner, organization))
+    assert "Possible duplicates" in response.content.decode()
+    assert events() == [("search", "admin", ADMIN, existing.pk)]  # kept, though the form's write was undone
+
+
+def test_completing_a_leads_registration_in_the_admin(as_owner, organization):
+    lead = LeadFactory(organization=organization, given_name="Lou", family_name="Lead", phone="+14165550188")
+    twin = PatientFactory(organization=organization, phone="+14165550188")
+    url = reverse("admin:patients_patient_complete_registration", args=[lead.pk])
+    assert as_owner.get(url).status_code == 200
+    assert events() == [("view", "admin", ADMIN, lead.pk), ("search", "admin", ADMIN, twin.pk)]

@@ -189,8 +189,8 @@ def test_query_counts_stay_small(patient_client, account, client, mailoutbox, dj
     with django_assert_max_num_queries(3):  # the account, count the failure, lock when it is the 10th
         assert sign_in(client, password="Wrong-password-1!").status_code == 401
     # token, patient, lock or create the row (+ history), the code (+ history), the delivery, and the
-    # immediate backend's delivery itself (5)
-    with django_assert_max_num_queries(17):
+    # immediate backend's delivery itself (5), the access event
+    with django_assert_max_num_queries(18):
         assert start(patient_client, account).status_code == 202
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # ... and the access event
         assert confirm(patient_client, account, email_code(mailoutbox, account.email)).status_code == 200
