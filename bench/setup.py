@@ -47,6 +47,8 @@ def app_environment(database: str, **extra) -> dict:
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
+        # Production refuses the console email backend; the bench sends no email (nothing listens here).
+        "EMAIL_URL": "smtp://127.0.0.1:2525",
         "DATABASE_URL": database_url(database),
         "LOG_LEVEL": "ERROR",
         # The per-key rate limit (100,000/hour by default) would turn a load test into 429s.
@@ -65,7 +67,7 @@ def use_database(name: str, *, fresh: bool):
     env = app_environment(name)
     os.environ.update({k: env[k] for k in (
         "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "DATABASE_URL",
-        "LOG_LEVEL", "API_KEY_RATE")})
+        "LOG_LEVEL", "API_KEY_RATE", "EMAIL_URL")})
     import django
 
     django.setup()

@@ -5,9 +5,11 @@ Production: set `SECRET_KEY`, `ALLOWED_HOSTS`, `DATABASE_URL` and leave `DEBUG` 
 `python manage.py check --deploy` then passes with no warnings.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "organizations",
     "patients",
     "patients.access_log",
@@ -61,6 +64,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "organizations.middleware.CurrentOrganizationMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Last: turns a locked-out staff sign-in into the same answer as a wrong password.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +101,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or client address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Staff sign-in (/login/ and /admin/login/) limits, kept in the database so that they hold across
+# workers and servers. A username or a client address with AXES_FAILURE_LIMIT failures is locked
+# for STAFF_LOCKOUT_MINUTES; a locked account is refused even with the right password, with the
+# very answer a wrong password gets. Organization admins and superusers unlock in the admin.
+AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "organizations.sign_in_limits.same_answer_as_a_wrong_password"
+AXES_CLIENT_IP_CALLABLE = "patients.client_address.client_address"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_ENABLE_ADMIN = False  # one admin page for locks: organizations/admin/sign_in_locks.py
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -125,6 +152,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if not DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821
+    # The console backend prints every message, one-time codes included, to the server's log.
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server when DEBUG is off (e.g. smtp+tls://user:pass@host:587); "
+        "the console backend would print one-time codes to the log."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Patient Intake <no-reply@localhost>")
 
 # Patient self-registration host: `<org-slug>.<PLATFORM_BASE_DOMAIN>`.
@@ -226,6 +259,31 @@ PRUNE_TASK_RESULTS_DAYS = env.int("PRUNE_TASK_RESULTS_DAYS", default=14)
 PRUNE_TOKENS_DAYS = env.int("PRUNE_TOKENS_DAYS", default=0)  # expired or revoked, after this many more days
 # An Idempotency-Key is replayed for this long; its record is pruned afterwards.
 IDEMPOTENCY_REPLAY_HOURS = env.int("IDEMPOTENCY_REPLAY_HOURS", default=24)
+
+# Content-Security-Policy on every page (django-csp): scripts and styles only from our own static
+# files, or inline with the per-request nonce; nothing from another origin, no framing, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# No page of ours needs a camera, microphone, location or payment: browsers refuse them outright.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+}
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import uuid
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
@@ -221,3 +222,12 @@ class ApiKey(OrganizationOwned):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class StaffSignInFailures(AccessAttempt):
+    """Failed staff sign-ins per username and address (django-axes' records), for the unlock page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "staff sign-in lock"
+        verbose_name_plural = "staff sign-in locks"

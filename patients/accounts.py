@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from patients import metrics
@@ -56,23 +56,36 @@ def sign_in(username, password, *, organization=None) -> tuple[PatientToken, str
         make_password(password)  # the same work as checking a real password, so timing tells nothing
         raise SignInError()
 
-    now = timezone.now()
-
     def upgrade_hash(raw):
         Patient.objects.filter(pk=patient.pk).update(password=make_password(raw))
 
     correct = check_password(password, patient.password, upgrade_hash)
-    if patient.locked_until is not None and patient.locked_until > now:
-        raise SignInError()
+    # Each outcome is one conditional UPDATE, decided by the row as it is when the UPDATE runs (row
+    # lock), never by what was read above: parallel failures all count, and a right password does
+    # not clear a lock that a parallel failure has just set.
+    now = timezone.now()
     rows = Patient.objects.filter(pk=patient.pk)
-    if not correct:
-        # Counters change with UPDATE ... SET n = n + 1 (no history row, safe under concurrency).
-        rows.update(failed_sign_ins=F("failed_sign_ins") + 1)
-        rows.filter(failed_sign_ins__gte=MAX_FAILED_SIGN_INS).update(locked_until=now + LOCKOUT, failed_sign_ins=0)
+    if not correct or not rows.exclude(locked_until__gt=now).update(failed_sign_ins=0, locked_until=None):
+        if not correct:
+            _count_failure(rows, now)
         raise SignInError()
-    if patient.failed_sign_ins or patient.locked_until:
-        rows.update(failed_sign_ins=0, locked_until=None)
     return issue_token(patient)
+
+
+def _count_failure(rows, now) -> None:
+    """One more failure; the MAX_FAILED_SIGN_INS-th in a row locks the account for LOCKOUT.
+
+    Failures during a lock count but do not extend it; the first failure after a lock has run out
+    starts a new count."""
+    lock_ran_out = Q(locked_until__lte=now)
+    rows.update(
+        failed_sign_ins=Case(When(lock_ran_out, then=Value(1)), default=F("failed_sign_ins") + 1),
+        locked_until=Case(
+            When(locked_until__gt=now, then=F("locked_until")),
+            When(locked_until__isnull=True, failed_sign_ins__gte=MAX_FAILED_SIGN_INS - 1, then=Value(now + LOCKOUT)),
+            default=None,
+        ),
+    )
 
 
 def issue_token(patient: Patient) -> tuple[PatientToken, str]:

@@ -10,6 +10,7 @@ PRODUCTION = {
     "SECRET_KEY": "kq3v!x9-production-like-secret-0f7d1e2a9c4b6e8f0a1b2c3d4e5f6a7b8c9d",
     "ALLOWED_HOSTS": "intake.example-clinic.ca",
     "DEBUG": "0",
+    "EMAIL_URL": "smtp+tls://intake:secret@smtp.example-clinic.ca:587",
 }
 
 
@@ -41,6 +42,14 @@ def test_settings_refuse_to_load_without_a_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_settings_refuse_the_console_email_backend_when_debug_is_off():
+    unset = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    for environment in (unset, {**PRODUCTION, "EMAIL_URL": "consolemail://"}):
+        result = manage("check", **environment)
+        assert result.returncode != 0
+        assert "EMAIL_URL must name a mail server when DEBUG is off" in result.stderr
+
+
 def test_development_runs_without_a_secret_key_when_debug_is_on():
     result = manage("check", DEBUG="1")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -48,6 +57,6 @@ def test_development_runs_without_a_secret_key_when_debug_is_on():
 
 def test_production_has_no_default_allowed_hosts():
     code = "from django.conf import settings; print(settings.ALLOWED_HOSTS, settings.SECURE_SSL_REDIRECT)"
-    result = manage("shell", "-c", code, SECRET_KEY=PRODUCTION["SECRET_KEY"], DEBUG="0")
+    result = manage("shell", "-c", code, **{k: v for k, v in PRODUCTION.items() if k != "ALLOWED_HOSTS"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[] True"

@@ -109,7 +109,7 @@ def test_ten_failures_in_a_row_lock_the_account_for_15_minutes(client, account):
     assert sign_in(client).status_code == 200
 
 
-def test_failures_while_locked_do_not_extend_the_lock(account):
+def test_failures_while_locked_count_but_do_not_extend_the_lock(account):
     until = timezone.now() + timedelta(minutes=3)
     Patient.objects.filter(pk=account.pk).update(locked_until=until)
 
@@ -118,7 +118,19 @@ def test_failures_while_locked_do_not_extend_the_lock(account):
 
     account.refresh_from_db()
     assert account.locked_until == until
-    assert account.failed_sign_ins == 0
+    assert account.failed_sign_ins == 1
+
+
+def test_the_first_failure_after_a_lock_ran_out_starts_a_new_count(account):
+    Patient.objects.filter(pk=account.pk).update(
+        locked_until=timezone.now() - timedelta(seconds=1), failed_sign_ins=accounts.MAX_FAILED_SIGN_INS
+    )
+
+    with pytest.raises(SignInError):
+        accounts.sign_in(account.username, "Wrong-password-1!")
+
+    account.refresh_from_db()
+    assert (account.failed_sign_ins, account.locked_until) == (1, None)
 
 
 def test_an_old_password_hash_is_upgraded_on_sign_in(account, settings):

@@ -1,0 +1,24 @@
+"""Staff sign-in limits (django-axes): a locked account gets the answer a wrong password gets,
+and organization admins unlock the people of their organizations.
+
+The limits themselves (how many failures, for how long, per username and per client address)
+are settings: AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME, AXES_LOCKOUT_PARAMETERS.
+"""
+
+from axes.models import AccessAttempt
+from django.contrib.auth.hashers import make_password
+
+
+def same_answer_as_a_wrong_password(request, original_response, credentials=None):
+    """Axes' lockout answer: the sign-in page exactly as a wrong password renders it.
+
+    A locked username or address is refused before any password is checked; hashing the sent
+    password here keeps the answer as slow as a real check, so timing does not tell either."""
+    make_password(request.POST.get("password", "") if request.method == "POST" else "")
+    return original_response
+
+
+def unlock_staff_sign_in(*, username: str) -> int:
+    """Forget the failed sign-ins of `username` (from every address); returns how many records went."""
+    deleted, _ = AccessAttempt.objects.filter(username=username).delete()
+    return deleted
