@@ -1,6 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.templatetags.static import static
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from patients.api.errors import not_found
 
 urlpatterns = [
     path("", include("operations.urls")),
@@ -13,6 +17,10 @@ urlpatterns = [
     path("organization/", include("organizations.urls")),
     path("", include("patients.urls")),
     path("", include("patients.verification_urls")),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # Last: any other address under /api/ or /fhir/ answers in that door's error shape, also with
+    # DEBUG on (where Django would otherwise answer its HTML debug page instead of handler404).
+    re_path(r"^(?:api|fhir)/", not_found, name="unknown-api-address"),
 ]
 
 handler404 = "patients.api.errors.not_found"  # JSON error shape for unknown /api/ addresses

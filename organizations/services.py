@@ -1,10 +1,13 @@
-"""Writes on organizations: creating them and issuing or revoking their API keys."""
+"""Writes on organizations: creating them, their staff logins, and issuing or revoking their API keys."""
 
+import secrets
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import KEY_PREFIX_LENGTH, ApiKey, Organization, hash_api_key
+from organizations.models import KEY_PREFIX_LENGTH, ApiKey, Membership, Organization, hash_api_key
 
 
 @transaction.atomic
@@ -16,6 +19,30 @@ def create_organization(name, *, slug, portal_domain=None, default_phone_region=
     organization.full_clean()
     organization.save()
     return organization
+
+
+@transaction.atomic
+def add_staff_login(organization, *, username, role=Membership.Role.ADMIN) -> tuple[object, str | None]:
+    """Give `username` a `role` membership of `organization`, creating the staff login when it is new.
+
+    Returns (user, password): the new login's random password, to be shown once, or None when the
+    login already existed (its password is left as it is)."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    password = None
+    if user is None:
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_user(username=username, password=password, is_staff=True)
+    Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": role})
+    return user, password
+
+
+def reset_password(user) -> str:
+    """A new random password for a staff login, to be shown once."""
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return password
 
 
 def issue_api_key(organization, *, name, expires_at=None, created_by=None) -> tuple[ApiKey, str]:

@@ -59,3 +59,29 @@ def test_refuses_bad_options_and_creates_nothing(db, args, problem):
 def test_slug_is_required(db):
     with pytest.raises(CommandError):
         run("No slug")
+
+
+def test_admin_creates_a_staff_login_that_administers_the_organization(db):
+    from django.contrib.auth import get_user_model
+
+    from organizations.models import Membership
+
+    output = run("Maple Clinic", "--slug", "maple", "--admin", "maple-admin")
+
+    password = output.split("password '")[1].split("'")[0]
+    user = get_user_model().objects.get(username="maple-admin")
+    assert user.is_staff and user.check_password(password)
+    membership = Membership.objects.get(user=user)
+    assert (membership.organization.slug, membership.role) == ("maple", Membership.Role.ADMIN)
+
+
+def test_admin_reuses_an_existing_login_without_touching_its_password(db):
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="network-admin")
+    output = run("Birch Clinic", "--slug", "birch", "--admin", "network-admin")
+
+    assert "password unchanged" in output
+    user.refresh_from_db()
+    assert user.check_password("front-desk-pass-1!")
+    assert user.memberships.get().organization.slug == "birch"

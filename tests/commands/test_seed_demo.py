@@ -68,3 +68,18 @@ def test_another_username_can_be_chosen():
     output = seed("--username", "reception")
     assert "'reception'" in output
     assert get_user_model().objects.filter(username="reception").exists()
+
+
+def test_reset_password_gives_the_demo_login_a_new_password_and_prints_it():
+    first = PASSWORD_LINE.search(seed()).group(1)
+    output = seed("--reset-password")
+
+    second = PASSWORD_LINE.search(output).group(1)
+    assert second != first
+    user = get_user_model().objects.get(username="frontdesk")
+    assert user.check_password(second) and not user.check_password(first)
+
+
+def test_a_second_run_says_how_to_reset_the_password():
+    seed()
+    assert "seed_demo --reset-password" in seed()

@@ -1,11 +1,11 @@
 """`manage.py create_organization NAME --slug SLUG [--portal-domain HOST] [--region CA]
-[--require FIELD[,FIELD...]] [--lead-requires nothing|phone|email|phone-or-email]`."""
+[--require FIELD[,FIELD...]] [--lead-requires nothing|phone|email|phone-or-email] [--admin USERNAME]`."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from organizations.models import REQUIRABLE_FIELDS, LeadContact
-from organizations.services import create_organization
+from organizations.services import add_staff_login, create_organization
 
 
 class Command(BaseCommand):
@@ -24,9 +24,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--lead-requires", default=LeadContact.NOTHING, choices=LeadContact.values,
                             help="How a lead must be reachable (default: nothing).")
+        parser.add_argument("--admin", default=None, metavar="USERNAME",
+                            help="A staff login to administer it (created, with its password printed once, when new).")
 
     def handle(self, *args, name, slug, portal_domain, region, allow_self_registration, require, lead_requires,
-               **options):
+               admin, **options):
         try:
             organization = create_organization(
                 name, slug=slug, portal_domain=portal_domain, default_phone_region=region.upper(),
@@ -39,3 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Created organization {organization.name} (slug {organization.slug}, id {organization.pk})."
         ))
+        if admin:
+            user, password = add_staff_login(organization, username=admin)
+            shown = f", password {password!r} (shown once)" if password else " (existing login, password unchanged)"
+            self.stdout.write(self.style.SUCCESS(f"Organization admin: username {user.get_username()!r}{shown}."))

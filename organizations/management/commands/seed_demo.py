@@ -1,16 +1,14 @@
 """Create the demo organization, its providers and groups, and a staff login (once).
 
 Safe to run again: existing rows are kept, and the password is printed only when the login
-is first created.
+is first created (or with --reset-password).
 """
 
-import secrets
-
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from organizations.models import Membership, Organization, PatientGroup, Provider
+from organizations.models import Organization, PatientGroup, Provider
+from organizations.services import add_staff_login, reset_password
 
 PROVIDERS = ["Dr. Amara Okafor", "Dr. Louis Tremblay", "Dr. Mei Chen"]
 GROUPS = ["Diabetes clinic", "Prenatal", "Walk-in"]
@@ -21,9 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="frontdesk")
+        parser.add_argument("--reset-password", action="store_true", dest="reset_password_",
+                            help="Give the demo login a new password and print it.")
 
     @transaction.atomic
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, reset_password_, **options):
         organization, created = Organization.objects.get_or_create(
             slug="demo-clinic",
             defaults={"name": "Demo Clinic", "default_phone_region": "CA", "time_zone": "America/Toronto"},
@@ -33,17 +33,16 @@ class Command(BaseCommand):
         for name in GROUPS:
             PatientGroup.objects.get_or_create(organization=organization, name=name)
 
-        User = get_user_model()
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            password = secrets.token_urlsafe(12)
-            user = User.objects.create_user(username=username, password=password, is_staff=True)
-            Membership.objects.get_or_create(
-                user=user, organization=organization, defaults={"role": Membership.Role.ADMIN}
-            )
+        user, password = add_staff_login(organization, username=username)
+        if password is None and reset_password_:
+            password = reset_password(user)
+        if password is not None:
             self.stdout.write(self.style.SUCCESS(
                 f"Demo staff login (shown once): username {username!r}, password {password!r}"
             ))
         else:
-            self.stdout.write(f"Demo staff login {username!r} already exists; its password is unchanged.")
+            self.stdout.write(
+                f"Demo staff login {username!r} already exists; its password is unchanged "
+                f"(new one: python manage.py seed_demo --reset-password)."
+            )
         self.stdout.write(f"Demo organization: {organization.name} (slug {organization.slug}).")
