@@ -70,10 +70,15 @@ def test_another_username_can_be_chosen():
     assert get_user_model().objects.filter(username="reception").exists()
 
 
-def test_reset_password_gives_the_demo_login_a_new_password_and_prints_it():
+def test_reset_password_gives_the_demo_login_a_new_password_prints_it_and_lifts_a_lock():
+    from axes.models import AccessAttempt
+
     first = PASSWORD_LINE.search(seed()).group(1)
+    AccessAttempt.objects.create(username="frontdesk", ip_address="10.0.0.1", failures_since_start=5,
+                                 user_agent="", http_accept="", path_info="/login/", get_data="", post_data="")
     output = seed("--reset-password")
 
+    assert not AccessAttempt.objects.filter(username="frontdesk").exists()
     second = PASSWORD_LINE.search(output).group(1)
     assert second != first
     user = get_user_model().objects.get(username="frontdesk")

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from organizations.models import Organization, PatientGroup, Provider
 from organizations.services import add_staff_login, reset_password
+from organizations.sign_in_limits import unlock_staff_sign_in
 
 PROVIDERS = ["Dr. Amara Okafor", "Dr. Louis Tremblay", "Dr. Mei Chen"]
 GROUPS = ["Diabetes clinic", "Prenatal", "Walk-in"]
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         user, password = add_staff_login(organization, username=username)
         if password is None and reset_password_:
             password = reset_password(user)
+            unlock_staff_sign_in(username=username)
         if password is not None:
             self.stdout.write(self.style.SUCCESS(
                 f"Demo staff login (shown once): username {username!r}, password {password!r}"
