@@ -116,7 +116,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "organizations.sign_in_limits.same_answer_as_a_wrong_password"
-AXES_CLIENT_IP_CALLABLE = "patients.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "organizations.sign_in_limits.client_ip"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_ENABLE_ADMIN = False  # one admin page for locks: organizations/admin/sign_in_locks.py

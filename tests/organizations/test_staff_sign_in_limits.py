@@ -132,3 +132,16 @@ def test_a_superuser_sees_and_unlocks_everyone(client, superuser, outsider):
 def test_front_desk_staff_have_no_unlock_page(client, member):
     client.force_login(member)
     assert client.get(LOCKS).status_code in (302, 403)
+
+
+def test_a_sign_in_without_a_client_address_is_recorded_without_one(client, owner):
+    """A request without REMOTE_ADDR (test clients, scripts) must not break the IP column (PostgreSQL's inet)."""
+    from django.test import RequestFactory
+
+    from organizations.sign_in_limits import client_ip
+
+    request = RequestFactory().get("/login/")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
+    client.force_login(owner)  # records a successful sign-in
+    assert client.get("/patients/").status_code == 200
