@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-quick backup restore clean
+.PHONY: install run test lint messages bench bench-quick backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -27,6 +27,16 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# The French catalogue: collect every marked string (locale/fr/LC_MESSAGES/django.po), then compile
+# the .mo that is committed next to it. Needs GNU gettext. Fill in the new msgstr's in between and
+# run it again; tests/i18n/test_catalogue.py fails on an untranslated or stale string.
+PO := locale/fr/LC_MESSAGES/django.po
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages --locale fr --add-location file --no-obsolete \
+		--ignore .venv --ignore bench --ignore tests --ignore staticfiles --ignore test-artifacts --ignore docs
+	sed -i '/^"POT-Creation-Date: /d' $(PO)
+	DEBUG=1 $(BIN)/python manage.py compilemessages --locale fr --ignore .venv
 
 bench: install
 	$(BIN)/python -m bench.run --patients $${BENCH_PATIENTS:-1000000}

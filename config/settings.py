@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "organizations.middleware.CurrentOrganizationMiddleware",
+    "organizations.middleware.ClinicLocaleMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Last: turns a locked-out staff sign-in into the same answer as a wrong password.
@@ -129,7 +131,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "patients.passwords.ComplexityValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English and French. The codes are the generic "en" and "fr" (not "en-ca"/"fr-ca"): Django ships its
+# own admin and form translations as "fr", browsers send "fr-CA" which Django matches to "fr", and
+# our catalogue (locale/fr/) is written in Canadian French. Dates and times follow config/formats/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

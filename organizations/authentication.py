@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -24,11 +25,14 @@ def bearer_credential(request, *, noun: str) -> str | None:
     if not parts or parts[0].lower() != b"bearer":
         return None
     if len(parts) != 2:
-        raise exceptions.AuthenticationFailed(f"Send the {noun} as 'Authorization: Bearer <{noun}>'.")
+        raise exceptions.AuthenticationFailed(
+            _("Send the key as 'Authorization: Bearer <key>'.") if noun == "key"
+            else _("Send the token as 'Authorization: Bearer <token>'.")
+        )
     try:
         return parts[1].decode()
     except UnicodeDecodeError as exc:
-        raise exceptions.AuthenticationFailed(f"Invalid {'API key' if noun == 'key' else noun}.") from exc
+        raise exceptions.AuthenticationFailed(_("Invalid API key.") if noun == "key" else _("Invalid token.")) from exc
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -39,7 +43,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         key = _find_key(raw)
         if key is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

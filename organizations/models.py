@@ -1,6 +1,8 @@
 import hashlib
 import secrets
 import uuid
+import zoneinfo
+from functools import cache, cached_property
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -32,6 +34,16 @@ class LeadContact(models.TextChoices):
     PHONE_OR_EMAIL = "phone-or-email", _("A phone or an email")
 
 
+@cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(name):
+    if name not in time_zone_names():
+        raise ValidationError(_("Enter a time zone name such as America/Toronto."))
+
+
 class Organization(models.Model):
     """A clinic, or a network of clinics sharing one patient register."""
 
@@ -46,7 +58,15 @@ class Organization(models.Model):
         max_length=2, default="CA", choices=[(r, r) for r in PHONE_REGIONS],
         help_text="Region used to read phone numbers typed without a country code.",
     )
-    time_zone = models.CharField(max_length=64, default="America/Toronto")
+    time_zone = models.CharField(
+        max_length=64, default="America/Toronto", validators=[validate_time_zone],
+        verbose_name=_("time zone"),
+        help_text=_("The clinic's time zone (e.g. America/Toronto): every time is shown and sent in it."),
+    )
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default="en", verbose_name=_("language"),
+        help_text=_("The front desk's language, and the patients' unless they prefer another."),
+    )
     is_active = models.BooleanField(default=True)
     allows_self_registration = models.BooleanField(
         default=False, help_text="Patients may register themselves through the API without a key."
@@ -92,6 +112,14 @@ class Organization(models.Model):
     def requires(self, field: str) -> bool:
         """Whether this clinic's registration policy requires `field` of a full patient."""
         return field in self.required_fields
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The clinic's time zone (UTC when the stored name is unknown)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
     def allocate_patient_number(self) -> int:
         """Take the next patient number. Call inside the registering transaction.
@@ -146,12 +174,18 @@ class PatientGroup(OrganizationOwned):
         return self.name
 
 
+def person_label(user) -> str:
+    """A staff member for reading: "Marie Tremblay (mtremblay)", or the username alone."""
+    name = user.get_full_name()
+    return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
 class Membership(OrganizationOwned):
     """A staff user's role in one organization. A user may belong to several."""
 
     class Role(models.TextChoices):
-        FRONT_DESK = "front_desk", "Front desk"
-        ADMIN = "admin", "Organization admin"
+        FRONT_DESK = "front_desk", _("Front desk")
+        ADMIN = "admin", _("Organization admin")
 
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -164,7 +198,7 @@ class Membership(OrganizationOwned):
         ]
 
     def __str__(self):
-        return f"{self.user} · {self.get_role_display()} · {self.organization_id}"
+        return f"{person_label(self.user)} · {self.get_role_display()} · {self.organization.name}"
 
 
 KEY_PREFIX_LENGTH = 8

@@ -8,7 +8,8 @@ error of one request so the caller sees them all at once. Field names are the do
 import uuid
 
 from django.contrib.auth.hashers import make_password
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import PHONE_REGIONS, LeadContact, PatientGroup, Provider
 from patients import validation as v
@@ -21,12 +22,17 @@ from patients.names import split_full_name
 TEXT_FIELDS = {"given_name": 150, "family_name": 150, "preferred_name": 150, "full_name": 300, "referrer": 200}
 AS_SENT = ("full_name", "preferred_name")  # the Register Patient contract echoes these unchanged
 PHONE_PART_LIMITS = {"calling_code": 8, "local_phone": 32}
-REQUIRED = _("This field is required.")
-REQUIRED_BY_CLINIC = _("Required by this clinic.")
+REQUIRED = gettext_lazy("This field is required.")
+REQUIRED_BY_CLINIC = gettext_lazy("Required by this clinic.")
 LEAD_CONTACT_MESSAGES = {
-    LeadContact.PHONE_OR_EMAIL: _("Required by this clinic: a phone or an email."),
+    LeadContact.PHONE_OR_EMAIL: gettext_lazy("Required by this clinic: a phone or an email."),
 }
 TRUSTED_ONLY = ("verifications", "providers", "groups", "emr_id", "unread_notifications")
+UNREAD_NOTIFICATIONS = gettext_lazy("unread notifications")
+LINK_MESSAGES = {
+    "providers": (gettext_lazy("Send a list of provider ids."), gettext_lazy("Unknown provider id: %(id)s.")),
+    "groups": (gettext_lazy("Send a list of group ids."), gettext_lazy("Unknown group id: %(id)s.")),
+}
 
 
 class PatientCleaner:
@@ -65,26 +71,27 @@ class PatientCleaner:
             if field in data:
                 text = "" if data[field] is None else str(data[field])
                 if len(text) > limit:
-                    self.error(field, f"Use at most {limit} characters.")
+                    self.error(field, _("Use at most %(limit)s characters.") % {"limit": limit})
                 self.values[field] = text if field in AS_SENT else text.strip()
         self.take("gender", v.clean_gender)
         self.take("date_of_birth", v.clean_date_of_birth, allow_unknown=allow_unknown_birth_date)
         self.take("email", v.clean_email)
         self.take("province", v.clean_province)
+        self.take("preferred_language", v.clean_language)
         self.take("roles", v.clean_roles)
-        self.take("unread_notifications", v.clean_non_negative_int, "unread notifications")
+        self.take("unread_notifications", v.clean_non_negative_int, UNREAD_NOTIFICATIONS)
         self.take("verifications", v.clean_verification_statuses)
         for flag in ("accepts_marketing", "has_insurance"):
             if flag in data:
                 if not isinstance(data[flag], bool):
-                    self.error(flag, "Send true or false.")
+                    self.error(flag, _("Send true or false."))
                 else:
                     self.values[flag] = data[flag]
         if "meta" in data:
             if data["meta"] is None:
                 self.values["meta"] = {}
             elif not isinstance(data["meta"], dict):
-                self.error("meta", "Send an object.")
+                self.error("meta", _("Send an object."))
             else:
                 self.values["meta"] = data["meta"]
         if "emr_id" in data:
@@ -102,23 +109,23 @@ class PatientCleaner:
             if field == "health_card" and isinstance(value, dict):
                 for sub, sub_value in value.items():
                     if _has_nul(sub) or _has_nul(sub_value):
-                        self.error(f"health_card.{sub}", "Remove the invalid (NUL) character.")
+                        self.error(f"health_card.{sub}", _("Remove the invalid (NUL) character."))
             elif _has_nul(value):
-                self.error(field, "Remove the invalid (NUL) character.")
+                self.error(field, _("Remove the invalid (NUL) character."))
 
     def _clean_emr_id(self, value):
         if value in (None, ""):
             self.values["emr_id"] = None
             return
         if isinstance(value, bool):
-            self.error("emr_id", "Send the EMR id as a number.")
+            self.error("emr_id", _("Send the EMR id as a number."))
             return
         try:
             number = int(value) if not isinstance(value, float) or value.is_integer() else None
         except (TypeError, ValueError):
             number = None
         if number is None or number < 0 or number >= 2**63:
-            self.error("emr_id", "Send the EMR id as a whole, positive number.")
+            self.error("emr_id", _("Send the EMR id as a whole, positive number."))
             return
         self.values["emr_id"] = number
 
@@ -130,7 +137,7 @@ class PatientCleaner:
         if self.data.get("phone_region"):
             region = str(self.data["phone_region"]).upper()
             if region not in PHONE_REGIONS:
-                self.error("phone", "Choose the country the phone number belongs to.")
+                self.error("phone", _("Choose the country the phone number belongs to."))
                 return
         if "phone" in self.data:
             self.take("phone", v.clean_phone, region)
@@ -142,7 +149,7 @@ class PatientCleaner:
             too_long = False
             for field, text in (("calling_code", code), ("local_phone", local)):
                 if len(text) > PHONE_PART_LIMITS[field]:
-                    self.error(field, f"Use at most {PHONE_PART_LIMITS[field]} characters.")
+                    self.error(field, _("Use at most %(limit)s characters.") % {"limit": PHONE_PART_LIMITS[field]})
                     too_long = True
             problem = v.calling_code_problem(code)
             if too_long or (problem and unchecked):
@@ -170,7 +177,9 @@ class PatientCleaner:
         supplied = self.data.get("username")
         if supplied not in (None, "") and str(supplied).strip().lower() != expected:
             self.error(
-                "username", f"The username is made from the email and organization: {expected or 'email#organization'}."
+                "username",
+                _("The username is made from the email and organization: %(username)s.")
+                % {"username": expected or "email#organization"},
             )
         if "email" in self.values or self.patient is None:
             self.values["username"] = expected
@@ -181,18 +190,18 @@ class PatientCleaner:
                     given_name=self.current("given_name", ""), family_name=self.current("family_name", ""),
                 )
                 if not email:
-                    self.error("password", "A patient account needs an email address.")
+                    self.error("password", _("A patient account needs an email address."))
                 self.values["password"] = make_password(self.data["password"])
             except v.FieldError as exc:
                 self.error("password", exc.message)
 
     def _clean_links(self):
-        for field, model, noun in (("providers", Provider, "provider"), ("groups", PatientGroup, "group")):
+        for field, model in (("providers", Provider), ("groups", PatientGroup)):
             if field not in self.data:
                 continue
             ids = self.data[field] or []
             if not isinstance(ids, list | tuple) or not all(isinstance(i, str | int | uuid.UUID) for i in ids):
-                self.error(field, f"Send a list of {noun} ids.")
+                self.error(field, str(LINK_MESSAGES[field][0]))
                 continue
             wanted = [str(i) for i in dict.fromkeys(ids)]
             found = {}
@@ -202,7 +211,7 @@ class PatientCleaner:
                 found = {str(o.pk): o for o in rows}
             unknown = [i for i in wanted if i not in found]
             for i in unknown:
-                self.error(field, f"Unknown {noun} id: {i}.")
+                self.error(field, str(LINK_MESSAGES[field][1]) % {"id": i})
             self.values[field] = list(found.values())
 
     def _clean_health_card(self):
@@ -213,7 +222,7 @@ class PatientCleaner:
             self.values["health_card"] = None
             return
         if not isinstance(card, dict):
-            self.error("health_card", "Send the health card as an object.")
+            self.error("health_card", _("Send the health card as an object."))
             return
         try:
             self.values["health_card"] = check_health_card(
@@ -232,10 +241,10 @@ class PatientCleaner:
             return
         for field in TRUSTED_ONLY:
             if self.data.get(field) not in (None, [], {}, 0):
-                self.error(field, "Only the clinic's staff or systems may set this field.")
+                self.error(field, _("Only the clinic's staff or systems may set this field."))
         roles = self.values.get("roles")
         if roles and roles != ["patient"]:
-            self.error("roles", "A self-registering patient can only have the role 'patient'.")
+            self.error("roles", _("A self-registering patient can only have the role 'patient'."))
 
     def raise_if_errors(self):
         if self.errors:
@@ -309,8 +318,8 @@ def values_after(cleaner: PatientCleaner) -> dict:
 
 MODEL_FIELDS = {
     "given_name", "family_name", "preferred_name", "full_name", "gender", "date_of_birth", "email", "phone",
-    "calling_code", "local_phone", "province", "username", "password", "roles", "emr_id", "referrer", "meta",
-    "unread_notifications", "accepts_marketing", "has_insurance",
+    "calling_code", "local_phone", "province", "preferred_language", "username", "password", "roles", "emr_id",
+    "referrer", "meta", "unread_notifications", "accepts_marketing", "has_insurance",
 }
 
 
@@ -327,7 +336,7 @@ def clean_registration(
     phone_parts_wrong = "local_phone" in cleaner.errors or "calling_code" in cleaner.errors
     if as_lead:
         if values.get("gender") in (None, Patient.Gender.UNKNOWN) and "gender" not in cleaner.errors:
-            cleaner.error("gender", "Gender is required.")
+            cleaner.error("gender", _("Gender is required."))
         missing = missing_for_lead(organization, values)
         message = str(LEAD_CONTACT_MESSAGES.get(organization.lead_requires, REQUIRED_BY_CLINIC))
         for field in missing:

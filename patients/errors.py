@@ -1,4 +1,8 @@
-"""What the patient services raise. Adapters (API, forms, admin) translate these, never decide."""
+"""What the patient services raise. Adapters (API, forms, admin) translate these, never decide.
+
+Messages are in the active language (the request's); field keys never change."""
+
+from django.utils.translation import gettext as _
 
 
 class PatientRuleError(Exception):
@@ -7,7 +11,8 @@ class PatientRuleError(Exception):
 
     status_code = 400
 
-    def __init__(self, errors: dict[str, list[str]], message: str = "Some fields are not valid."):
+    def __init__(self, errors: dict[str, list[str]], message: str | None = None):
+        message = _("Some fields are not valid.") if message is None else message
         super().__init__(message)
         self.errors = {k: list(v) for k, v in errors.items()}
         self.message = message
@@ -18,7 +23,9 @@ class PatientConflictError(PatientRuleError):
 
     status_code = 409
 
-    def __init__(self, errors, message="A patient with these details is already registered."):
+    def __init__(self, errors, message=None):
+        if message is None:
+            message = _("A patient with these details is already registered.")
         super().__init__(errors, message)
 
 
@@ -28,8 +35,8 @@ class PossibleDuplicatesError(PatientRuleError):
     status_code = 409
 
     def __init__(self, matches):
-        super().__init__({"__all__": ["This may be a patient who is already registered."]},
-                         "Possible duplicates found; confirm that this is a new patient.")
+        super().__init__({"__all__": [_("This may be a patient who is already registered.")]},
+                         _("Possible duplicates found; confirm that this is a new patient."))
         self.matches = matches
 
 
@@ -39,9 +46,11 @@ class LeadIncompleteError(PatientRuleError):
     status_code = 400
 
     def __init__(self, missing: list[str], errors: dict[str, list[str]] | None = None):
-        errs = {f: ["This is needed to complete the registration."] for f in missing}
+        errs = {f: [_("This is needed to complete the registration.")] for f in missing}
         errs.update(errors or {})
-        super().__init__(errs, "The lead is missing details a full patient needs: " + ", ".join(missing))
+        super().__init__(
+            errs, _("The lead is missing details a full patient needs: %(fields)s") % {"fields": ", ".join(missing)}
+        )
         self.missing = missing
 
 
@@ -49,7 +58,7 @@ class NotALeadError(PatientRuleError):
     status_code = 409
 
     def __init__(self):
-        super().__init__({"status": ["Only a lead can be promoted."]}, "This patient is not a lead.")
+        super().__init__({"status": [_("Only a lead can be promoted.")]}, _("This patient is not a lead."))
 
 
 class TooManyRequestsError(PatientRuleError):
@@ -58,8 +67,8 @@ class TooManyRequestsError(PatientRuleError):
 
     status_code = 429
 
-    def __init__(self, errors, message="Too many requests; try again later.", *, retry_after: int | None = None):
-        super().__init__(errors, message)
+    def __init__(self, errors, message=None, *, retry_after: int | None = None):
+        super().__init__(errors, _("Too many requests; try again later.") if message is None else message)
         self.retry_after = retry_after
 
 
@@ -70,7 +79,7 @@ class SignInError(PatientRuleError):
     status_code = 401
 
     def __init__(self):
-        message = (
+        message = _(
             "The username or password is not correct. After 10 failed attempts in a row an account "
             "is locked for 15 minutes."
         )

@@ -8,6 +8,8 @@ that one submit shows every problem the service finds at once.
 
 import phonenumbers
 from django import forms
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
@@ -20,7 +22,7 @@ from patients.health_cards import PROVINCES
 from patients.models import Patient, health_card_of
 from patients.services import missing_for_full_patient
 
-GENDER_CHOICES = [("", "Choose…")] + [
+GENDER_CHOICES = [("", _("Choose…"))] + [
     (g.value, g.label) for g in Patient.Gender if g != Patient.Gender.UNKNOWN
 ]
 
@@ -34,7 +36,7 @@ def phone_region_choices(default_region):
 
 
 def province_choices():
-    return [("", "Choose…"), ("Canada", list(CA_PROVINCES)), ("United States", list(US_STATES))]
+    return [("", _("Choose…")), (_("Canada"), list(CA_PROVINCES)), (_("United States"), list(US_STATES))]
 
 
 def text_field(label, name, **kwargs):
@@ -48,11 +50,11 @@ def date_field(label, **kwargs):
 
 
 def phone_fields():
-    region = forms.ChoiceField(label="Phone country", required=False)
+    region = forms.ChoiceField(label=_("Phone country"), required=False)
     phone = forms.CharField(
-        label="Phone", required=False,
+        label=_("Phone"), required=False,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off", "maxlength": 32}),
-        help_text="Any format, e.g. (416) 555-0123. Start with + for another country.",
+        help_text=_("Any format, e.g. (416) 555-0123. Start with + for another country."),
     )
     return region, phone
 
@@ -86,33 +88,40 @@ class FrontDeskForm(forms.Form):
 class PatientForm(FrontDeskForm):
     """A full patient: registration, editing, and completing a lead's registration."""
 
-    given_name = text_field("Given name", "given_name")
-    family_name = text_field("Family name", "family_name")
-    preferred_name = text_field("Preferred name", "preferred_name", help_text="Only if different from the given name.")
-    date_of_birth = date_field("Date of birth")
-    gender = forms.ChoiceField(label="Gender", choices=GENDER_CHOICES, required=False)
+    given_name = text_field(_("Given name"), "given_name")
+    family_name = text_field(_("Family name"), "family_name")
+    preferred_name = text_field(
+        _("Preferred name"), "preferred_name", help_text=_("Only if different from the given name.")
+    )
+    date_of_birth = date_field(_("Date of birth"))
+    gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
     phone_region, phone = phone_fields()
     email = forms.CharField(
-        label="Email", required=False,
+        label=_("Email"), required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
     )
-    province = forms.ChoiceField(label="Province or state", required=False)
+    province = forms.ChoiceField(label=_("Province or state"), required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), required=False,
+        choices=[("", _("The clinic's language"))] + list(settings.LANGUAGES),
+        help_text=_("For the emails and text messages the patient receives."),
+    )
     health_card_number = forms.CharField(
-        label="Health card number", required=False,
+        label=_("Health card number"), required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 30}),
-        help_text="Spaces and dashes are fine.",
+        help_text=_("Spaces and dashes are fine."),
     )
     health_card_version_code = forms.CharField(
-        label="Version code", required=False, widget=forms.TextInput(attrs={"maxlength": 2, "size": 3}),
+        label=_("Version code"), required=False, widget=forms.TextInput(attrs={"maxlength": 2, "size": 3}),
     )
     health_card_province = forms.ChoiceField(
-        label="Issuing province", required=False, choices=[("", "Choose…")] + sorted(PROVINCES.items()),
+        label=_("Issuing province"), required=False, choices=[("", _("Choose…"))] + sorted(PROVINCES.items()),
     )
-    health_card_expiry_date = date_field("Card expiry date")
-    providers = forms.MultipleChoiceField(label="Providers", required=False, widget=forms.CheckboxSelectMultiple)
-    groups = forms.MultipleChoiceField(label="Groups", required=False, widget=forms.CheckboxSelectMultiple)
-    accepts_marketing = forms.BooleanField(label="Agrees to receive news and offers", required=False)
-    has_insurance = forms.BooleanField(label="Has private insurance", required=False)
+    health_card_expiry_date = date_field(_("Card expiry date"))
+    providers = forms.MultipleChoiceField(label=_("Providers"), required=False, widget=forms.CheckboxSelectMultiple)
+    groups = forms.MultipleChoiceField(label=_("Groups"), required=False, widget=forms.CheckboxSelectMultiple)
+    accepts_marketing = forms.BooleanField(label=_("Agrees to receive news and offers"), required=False)
+    has_insurance = forms.BooleanField(label=_("Has private insurance"), required=False)
 
     def __init__(self, *args, organization, for_lead=False, card_number="", **kwargs):
         self.required_fields = ("gender",) if for_lead else tuple(missing_for_full_patient(organization, {}))
@@ -139,7 +148,7 @@ class PatientForm(FrontDeskForm):
             "gender": patient.gender if patient.gender != Patient.Gender.UNKNOWN else "",
             "phone_region": patient.organization.default_phone_region,
             "phone": patient.phone_as_typed(international=True),
-            "email": patient.email, "province": patient.province,
+            "email": patient.email, "province": patient.province, "preferred_language": patient.preferred_language,
             "health_card_number": card.masked_number if card else "",
             "health_card_version_code": card.version_code if card else "",
             "health_card_province": card.province if card else "",
@@ -153,7 +162,7 @@ class PatientForm(FrontDeskForm):
         """Every field, under the service's names (for a registration)."""
         d = self.cleaned_data
         data = {name: d[name] for name in ("given_name", "family_name", "preferred_name", "date_of_birth",
-                                           "email", "province", "phone", "providers", "groups",
+                                           "email", "province", "preferred_language", "phone", "providers", "groups",
                                            "accepts_marketing", "has_insurance")}
         if d["gender"]:
             data["gender"] = d["gender"]
@@ -196,12 +205,12 @@ class PatientForm(FrontDeskForm):
 class QuickLeadForm(FrontDeskForm):
     """A caller who gives only a name and a phone: the "Register Patient" contract's lead."""
 
-    full_name = text_field("Name", "full_name", help_text="As the caller says it, e.g. Marie Tremblay.")
+    full_name = text_field(_("Name"), "full_name", help_text=_("As the caller says it, e.g. Marie Tremblay."))
     phone_region, phone = phone_fields()
-    gender = forms.ChoiceField(label="Gender", choices=GENDER_CHOICES, required=False)
-    date_of_birth = date_field("Date of birth", help_text="Optional.")
+    gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
+    date_of_birth = date_field(_("Date of birth"), help_text=_("Optional."))
     email = forms.CharField(
-        label="Email", required=False, help_text="Optional.",
+        label=_("Email"), required=False, help_text=_("Optional."),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
     )
     def __init__(self, *args, organization, **kwargs):
@@ -230,12 +239,27 @@ class QuickLeadForm(FrontDeskForm):
         return data
 
 
+# A domain field's name for staff, in their language (history of changes, messages).
+FIELD_LABELS = {name: field.label for name, field in PatientForm.base_fields.items() if field.label}
+
+
+def field_in_words(name: str, model=Patient) -> str:
+    """A field's name mid-sentence, in the reader's language: "missing date of birth", "(email)"."""
+    if model is Patient and name in FIELD_LABELS:
+        label = str(FIELD_LABELS[name])
+        return label[:1].lower() + label[1:]
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
 class SearchForm(forms.Form):
-    STATUS_CHOICES = [("", "All"), (Patient.Status.ACTIVE, "Patients"), (Patient.Status.LEAD, "Leads")]
+    STATUS_CHOICES = [("", _("All")), (Patient.Status.ACTIVE, _("Patients")), (Patient.Status.LEAD, _("Leads"))]
 
     q = forms.CharField(
-        label="Search", required=False, max_length=200,
+        label=_("Search"), required=False, max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-        help_text="Name, phone, date of birth (YYYY-MM-DD), patient number, health card number or email.",
+        help_text=_("Name, phone, date of birth (YYYY-MM-DD), patient number, health card number or email."),
     )
-    status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Show"), choices=STATUS_CHOICES, required=False)

@@ -12,6 +12,7 @@ from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
 from patients.form_fields import HEALTH_CARD_FIELDS, card_number_as_sent, field_for_error
 from patients.form_fields import add_rule_errors as add_errors_to_form
+from patients.forms import FIELD_LABELS
 from patients.health_cards import PROVINCES
 from patients.models import Channel, Patient, health_card_of
 from patients.services import register_patient, update_patient
@@ -20,7 +21,7 @@ from patients.services import register_patient, update_patient
 ERROR_FIELDS = {"status": None}
 PATIENT_INPUTS = [
     "given_name", "family_name", "preferred_name", "gender", "date_of_birth", "email", "phone", "province",
-    "emr_id", "referrer", "accepts_marketing", "has_insurance", "providers", "groups",
+    "preferred_language", "emr_id", "referrer", "accepts_marketing", "has_insurance", "providers", "groups",
 ]
 PROVINCE_CHOICES = [("", "---------"), *PROVINCES.items()]
 
@@ -50,8 +51,8 @@ class PossibleDuplicatesMixin:
 
     def show_possible_duplicates(self, matches):
         self.offer_confirmation(matches)
-        self.add_error(None, "This may be a patient who is already registered: check the possible duplicates "
-                             "below, then tick the confirmation to go on.")
+        self.add_error(None, _("This may be a patient who is already registered: check the possible duplicates "
+                               "below, then tick the confirmation to go on."))
 
 
 class MaskedCardNumberInput(forms.TextInput):
@@ -78,16 +79,17 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
 
     phone = forms.CharField(
         required=False, max_length=40,
-        help_text="Any format. A number without a country code is read in the organization's region.",
+        label=_("Phone"),
+        help_text=_("Any format. A number without a country code is read in the organization's region."),
     )
-    email = forms.CharField(required=False, max_length=254)
-    health_card_number = forms.CharField(required=False, max_length=40, label="Health card number")
-    health_card_province = forms.ChoiceField(required=False, choices=PROVINCE_CHOICES, label="Health card province")
-    health_card_version_code = forms.CharField(required=False, max_length=10, label="Version code")
-    health_card_expiry_date = forms.DateField(required=False, widget=AdminDateWidget, label="Card expiry date")
+    email = forms.CharField(required=False, max_length=254, label=_("Email"))
+    health_card_number = forms.CharField(required=False, max_length=40, label=_("Health card number"))
+    health_card_province = forms.ChoiceField(required=False, choices=PROVINCE_CHOICES, label=_("Health card province"))
+    health_card_version_code = forms.CharField(required=False, max_length=10, label=_("Version code"))
+    health_card_expiry_date = forms.DateField(required=False, widget=AdminDateWidget, label=_("Card expiry date"))
     confirm = forms.BooleanField(
         required=False, widget=forms.HiddenInput,
-        label="This is a new patient, not one of the possible duplicates listed",
+        label=_("This is a new patient, not one of the possible duplicates listed"),
     )
 
     admin_user = None  # set by PatientAdmin.get_form
@@ -96,6 +98,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
     class Meta:
         model = Patient
         fields = PATIENT_INPUTS
+        labels = {name: label for name, label in FIELD_LABELS.items() if name in PATIENT_INPUTS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,15 +168,17 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
 class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
     """The details a lead needs to become a full patient, prefilled with what it has."""
 
-    given_name = forms.CharField(required=False, max_length=150)
-    family_name = forms.CharField(required=False, max_length=150)
-    date_of_birth = forms.DateField(required=False, widget=AdminDateWidget, help_text="YYYY-MM-DD")
-    gender = forms.ChoiceField(required=False, choices=[("", "---------"), *Patient.Gender.choices])
-    phone = forms.CharField(required=False, max_length=40, help_text="Any format.")
-    email = forms.CharField(required=False, max_length=254)
+    given_name = forms.CharField(required=False, max_length=150, label=FIELD_LABELS["given_name"])
+    family_name = forms.CharField(required=False, max_length=150, label=FIELD_LABELS["family_name"])
+    date_of_birth = forms.DateField(required=False, widget=AdminDateWidget, help_text="YYYY-MM-DD",
+                                    label=FIELD_LABELS["date_of_birth"])
+    gender = forms.ChoiceField(required=False, choices=[("", "---------"), *Patient.Gender.choices],
+                               label=FIELD_LABELS["gender"])
+    phone = forms.CharField(required=False, max_length=40, help_text=_("Any format."), label=FIELD_LABELS["phone"])
+    email = forms.CharField(required=False, max_length=254, label=FIELD_LABELS["email"])
     confirm = forms.BooleanField(
         required=False, widget=forms.HiddenInput,
-        label="These are different people: promote this lead anyway",
+        label=_("These are different people: promote this lead anyway"),
     )
 
     def __init__(self, *args, lead, missing=(), **kwargs):
@@ -193,7 +198,7 @@ class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
             name = field_for_error(name)
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] = "missing"
-                self.fields[name].help_text = "Missing: a full patient needs this."
+                self.fields[name].help_text = _("Missing: a full patient needs this.")
 
     def promotion_fields(self) -> dict:
         """Only what the clerk changed: untouched details stay exactly as the lead has them."""
@@ -206,12 +211,12 @@ class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    organization = forms.ModelChoiceField(queryset=None, empty_label=None)
-    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with a header row (see the columns below).")
+    organization = forms.ModelChoiceField(queryset=None, empty_label=None, label=_("Organization"))
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8 CSV with a header row (see the columns below)."))
     allow_possible_duplicates = forms.BooleanField(
         required=False,
-        label="Import rows that only look like existing patients (same phone, or same family name and birth "
-              "date). Same email, health card or EMR id is always refused.",
+        label=_("Import rows that only look like existing patients (same phone, or same family name and birth "
+                "date). Same email, health card or EMR id is always refused."),
     )
 
     def __init__(self, *args, organizations, **kwargs):

@@ -7,6 +7,9 @@ from datetime import date
 from functools import cache
 from typing import NamedTuple
 
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
 from patients.errors import PatientRuleError
 from patients.names import fold
 from patients.validation import parse_date
@@ -32,24 +35,47 @@ class Rule(NamedTuple):
     name: str
     pattern: str  # full match on the normalized number
     shape: str  # the expected format, in words, for error messages
+    # "an Ontario" (in French "de l'Ontario"), for "This does not look like an Ontario health card number".
+    a_name: str = ""
     check: Callable[[str], bool] | None = None  # check digit, where the algorithm is public
+    valid_name: str = ""  # "Ontario" in "not a valid Ontario health card number", where there is a check digit
 
 
 # The one place to correct a province's format. Only ON and BC publish a check digit.
 RULES: dict[str, Rule] = {
-    "AB": Rule("Alberta", r"\d{9}", "9 digits"),
-    "BC": Rule("British Columbia", r"9\d{9}", "10 digits starting with 9", _bc_phn_ok),
-    "MB": Rule("Manitoba", r"\d{9}", "9 digits"),
-    "NB": Rule("New Brunswick", r"\d{9}", "9 digits"),
-    "NL": Rule("Newfoundland and Labrador", r"\d{12}", "12 digits"),
-    "NS": Rule("Nova Scotia", r"\d{10}", "10 digits"),
-    "NT": Rule("Northwest Territories", r"[A-Z]\d{7}", "1 letter then 7 digits"),
-    "NU": Rule("Nunavut", r"1\d{8}", "9 digits starting with 1"),
-    "ON": Rule("Ontario", r"\d{10}", "10 digits", _luhn_ok),
-    "PE": Rule("Prince Edward Island", r"\d{8}", "8 digits"),
-    "QC": Rule("Quebec", r"[A-Z]{4}\d{8}", "4 letters then 8 digits"),
-    "SK": Rule("Saskatchewan", r"\d{9}", "9 digits"),
-    "YT": Rule("Yukon", r"\d{9}", "9 digits"),
+    "AB": Rule("Alberta", r"\d{9}", _("9 digits"), pgettext_lazy("a health card number of", "an Alberta")),
+    "BC": Rule(
+        "British Columbia", r"9\d{9}", _("10 digits starting with 9"),
+        pgettext_lazy("a health card number of", "a British Columbia"), _bc_phn_ok,
+        pgettext_lazy("a valid health card number of", "British Columbia"),
+    ),
+    "MB": Rule("Manitoba", r"\d{9}", _("9 digits"), pgettext_lazy("a health card number of", "a Manitoba")),
+    "NB": Rule("New Brunswick", r"\d{9}", _("9 digits"), pgettext_lazy("a health card number of", "a New Brunswick")),
+    "NL": Rule(
+        "Newfoundland and Labrador", r"\d{12}", _("12 digits"),
+        pgettext_lazy("a health card number of", "a Newfoundland and Labrador"),
+    ),
+    "NS": Rule("Nova Scotia", r"\d{10}", _("10 digits"), pgettext_lazy("a health card number of", "a Nova Scotia")),
+    "NT": Rule(
+        "Northwest Territories", r"[A-Z]\d{7}", _("1 letter then 7 digits"),
+        pgettext_lazy("a health card number of", "a Northwest Territories"),
+    ),
+    "NU": Rule(
+        "Nunavut", r"1\d{8}", _("9 digits starting with 1"), pgettext_lazy("a health card number of", "a Nunavut"),
+    ),
+    "ON": Rule(
+        "Ontario", r"\d{10}", _("10 digits"), pgettext_lazy("a health card number of", "an Ontario"), _luhn_ok,
+        pgettext_lazy("a valid health card number of", "Ontario"),
+    ),
+    "PE": Rule(
+        "Prince Edward Island", r"\d{8}", _("8 digits"),
+        pgettext_lazy("a health card number of", "a Prince Edward Island"),
+    ),
+    "QC": Rule(
+        "Quebec", r"[A-Z]{4}\d{8}", _("4 letters then 8 digits"), pgettext_lazy("a health card number of", "a Quebec"),
+    ),
+    "SK": Rule("Saskatchewan", r"\d{9}", _("9 digits"), pgettext_lazy("a health card number of", "a Saskatchewan")),
+    "YT": Rule("Yukon", r"\d{9}", _("9 digits"), pgettext_lazy("a health card number of", "a Yukon")),
 }
 
 PROVINCES: dict[str, str] = {code: rule.name for code, rule in RULES.items()}
@@ -93,12 +119,16 @@ def _quebec_warnings(number: str, given_name="", family_name="", date_of_birth=N
     warnings = []
     family = _letters(family_name)[:3]
     if family and not number.startswith(family):
-        warnings.append(f"The first letters of the Quebec health card number ({number[:3]}) "
-                        f"do not match the family name (expected {family}).")
+        warnings.append(gettext(
+            "The first letters of the Quebec health card number (%(found)s) do not match the family name "
+            "(expected %(expected)s)."
+        ) % {"found": number[:3], "expected": family})
     given = _letters(given_name)[:1]
     if given and number[3] != given:
-        warnings.append(f"The fourth letter of the Quebec health card number ({number[3]}) "
-                        f"does not match the given name (expected {given}).")
+        warnings.append(gettext(
+            "The fourth letter of the Quebec health card number (%(found)s) does not match the given name "
+            "(expected %(expected)s)."
+        ) % {"found": number[3], "expected": given})
     try:
         born = parse_date(date_of_birth)
     except ValueError:
@@ -113,8 +143,10 @@ def _quebec_warnings(number: str, given_name="", family_name="", date_of_birth=N
             months = [born.month + 50]
         expected = [f"{born.year % 100:02d}{m:02d}{born.day:02d}" for m in months]
         if number[4:10] not in expected:
-            warnings.append(f"The birth date in the Quebec health card number ({number[4:10]}) does not "
-                            f"match the patient's date of birth and sex (expected {' or '.join(expected)}).")
+            warnings.append(gettext(
+                "The birth date in the Quebec health card number (%(found)s) does not match the patient's date "
+                "of birth and sex (expected %(expected)s)."
+            ) % {"found": number[4:10], "expected": gettext(" or ").join(expected)})
     return warnings
 
 
@@ -137,24 +169,25 @@ def check_health_card(number, province, version_code="", expiry_date=None, *,
         number, version_code = split.groups()
 
     if rule is None:
-        errors["province"] = ["Choose a Canadian province or territory."]
+        errors["province"] = [gettext("Choose a Canadian province or territory.")]
     if not number:
-        errors["number"] = ["Enter the health card number."]
+        errors["number"] = [gettext("Enter the health card number.")]
     elif rule and not _number_pattern(rule.pattern).fullmatch(number):
-        errors["number"] = [f"This does not look like {_a(rule.name)} health card number "
-                            f"(expected {rule.shape})."]
+        errors["number"] = [gettext("This does not look like %(a_province)s health card number (expected %(shape)s).")
+                            % {"a_province": rule.a_name or _a(rule.name), "shape": rule.shape}]
     elif rule and rule.check and not rule.check(number):
-        errors["number"] = [f"This is not a valid {rule.name} health card number (the check digit is wrong)."]
+        errors["number"] = [gettext("This is not a valid %(province)s health card number (the check digit is wrong).")
+                            % {"province": rule.valid_name or rule.name}]
 
     if province == "BC" and version_code:
-        errors["version_code"] = ["British Columbia health cards have no version code."]
+        errors["version_code"] = [gettext("British Columbia health cards have no version code.")]
     elif not _VERSION_CODE.fullmatch(version_code):
-        errors["version_code"] = ["A version code is at most 2 letters (A to Z)."]
+        errors["version_code"] = [gettext("A version code is at most 2 letters (A to Z).")]
 
     try:
         expiry = parse_date(expiry_date)
     except ValueError:
-        errors["expiry_date"] = ["Enter the expiry date as YYYY-MM-DD."]
+        errors["expiry_date"] = [gettext("Enter the expiry date as YYYY-MM-DD.")]
 
     if errors:
         raise PatientRuleError(errors)

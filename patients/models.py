@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -16,13 +17,13 @@ from patients.names import fold, search_name
 class Channel(models.TextChoices):
     """Through which door a change came in."""
 
-    API = "api", "API"
-    SELF_REGISTRATION = "self_registration", "Patient self-registration"
-    INTAKE = "intake", "Intake form"
-    ADMIN = "admin", "Admin"
-    IMPORT = "import", "Import"
-    PATIENT = "patient", "Patient (signed in)"
-    FHIR = "fhir", "FHIR"
+    API = "api", _("API")
+    SELF_REGISTRATION = "self_registration", _("Patient self-registration")
+    INTAKE = "intake", _("Intake form")
+    ADMIN = "admin", _("Admin")
+    IMPORT = "import", _("Import")
+    PATIENT = "patient", _("Patient (signed in)")
+    FHIR = "fhir", _("FHIR")
 
 
 class HistoryActor(models.Model):
@@ -49,16 +50,16 @@ class PatientQuerySet(OrganizationScopedQuerySet):
 
 class Patient(OrganizationOwned):
     class Status(models.TextChoices):
-        LEAD = "lead", "Lead"
-        ACTIVE = "active", "Active"
-        ARCHIVED = "archived", "Archived"
-        MERGED = "merged", "Merged"
+        LEAD = "lead", _("Lead")
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
+        MERGED = "merged", _("Merged")
 
     class Gender(models.TextChoices):
-        MALE = "male", "Male"
-        FEMALE = "female", "Female"
-        OTHER = "other", "Other"
-        UNKNOWN = "unknown", "Unknown"
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+        OTHER = "other", _("Other")
+        UNKNOWN = "unknown", _("Unknown")
 
     ROLES = ("patient", "caregiver", "dependent")
     LIVE_STATUSES = (Status.LEAD, Status.ACTIVE)
@@ -84,6 +85,10 @@ class Patient(OrganizationOwned):
     calling_code = models.CharField(max_length=8, blank=True, help_text="As sent by the Register Patient contract.")
     local_phone = models.CharField(max_length=32, blank=True, help_text="As sent by the Register Patient contract.")
     province = models.CharField(max_length=2, blank=True, help_text="Two-letter province or state code.")
+    preferred_language = models.CharField(
+        max_length=8, blank=True, default="", choices=settings.LANGUAGES, verbose_name=_("preferred language"),
+        help_text=_("Emails and text messages to the patient are in this language (empty: the clinic's)."),
+    )
 
     # The patient's own login: kept apart from staff users so it can never open staff pages.
     username = models.CharField(max_length=320, blank=True)
@@ -263,18 +268,18 @@ class Verification(OrganizationOwned):
     """Whether a patient's email address or phone number is known to reach them."""
 
     class ChannelName(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
 
     class Status(models.TextChoices):
-        UNVERIFIED = "unverified", "Unverified"
-        PENDING = "pending", "Pending"
-        VERIFIED = "verified", "Verified"
+        UNVERIFIED = "unverified", _("Unverified")
+        PENDING = "pending", _("Pending")
+        VERIFIED = "verified", _("Verified")
 
     class Method(models.TextChoices):
-        EXTERNAL = "external", "Stated by a trusted caller"
-        CODE = "code", "One-time code"
-        IN_PERSON = "in_person", "In person"
+        EXTERNAL = "external", _("Stated by a trusted caller")
+        CODE = "code", _("One-time code")
+        IN_PERSON = "in_person", _("In person")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="verifications")
@@ -339,9 +344,9 @@ class MessageDelivery(OrganizationOwned):
     """One outbound email or SMS, kept so that a failed delivery is retried and never lost silently."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Verification.ChannelName.choices)

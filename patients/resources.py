@@ -5,6 +5,7 @@ Minimum necessary: by default a health card appears as `health_card_number_last4
 `health_card_number` column is only there when an organization admin asks for it
 (`full_card_numbers`). `exported` keeps the rows written, for the access log."""
 
+from django.utils import timezone
 from import_export import fields, resources
 
 from patients.models import Patient, health_card_of
@@ -28,6 +29,7 @@ class PatientResource(resources.ModelResource):
     providers = fields.Field(column_name="providers")
     groups = fields.Field(column_name="groups")
     organization = fields.Field(column_name="organization")
+    created_at = fields.Field(column_name="created_at")
 
     class Meta:
         model = Patient
@@ -78,6 +80,10 @@ class PatientResource(resources.ModelResource):
 
     def dehydrate_organization(self, patient):
         return patient.organization.slug
+
+    def dehydrate_created_at(self, patient):
+        # In the patient's clinic's time zone, with its offset: "2026-11-30T14:00:00-05:00".
+        return timezone.localtime(patient.created_at, patient.organization.zone).isoformat(timespec="seconds")
 
     def import_data(self, *args, **kwargs):
         # Closed on purpose: django-import-export's own import would bypass the registration rules.

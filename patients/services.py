@@ -8,6 +8,7 @@ renames them to its own contract's names.
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from patients import metrics
 from patients import validation as v
@@ -32,18 +33,21 @@ from patients.errors import (
 from patients.models import HealthCard, Patient, Verification, health_card_of
 
 # Which unique constraint (by name, or by its columns as SQLite reports them) means which field.
+EMAIL_TAKEN = gettext_lazy("A patient with this email is already registered.")
+EMR_ID_TAKEN = gettext_lazy("A patient with this EMR id is already registered.")
+HEALTH_CARD_TAKEN = gettext_lazy("A patient with this health card is already registered.")
 CONFLICTS = {
-    "patient_email_unique_per_org": ("email", "A patient with this email is already registered."),
-    "patient_username_unique_per_org": ("email", "A patient with this email is already registered."),
-    "patient_emr_id_unique_per_org": ("emr_id", "A patient with this EMR id is already registered."),
+    "patient_email_unique_per_org": ("email", EMAIL_TAKEN),
+    "patient_username_unique_per_org": ("email", EMAIL_TAKEN),
+    "patient_emr_id_unique_per_org": ("emr_id", EMR_ID_TAKEN),
     "patients_patient.organization_id, patients_patient.username": (
-        "email", "A patient with this email is already registered."),
+        "email", EMAIL_TAKEN),
     "patients_patient.organization_id, patients_patient.emr_id": (
-        "emr_id", "A patient with this EMR id is already registered."),
+        "emr_id", EMR_ID_TAKEN),
     "healthcard_unique_per_org_province": (
-        "health_card.number", "A patient with this health card is already registered."),
+        "health_card.number", HEALTH_CARD_TAKEN),
     "patients_healthcard.organization_id, patients_healthcard.province, patients_healthcard.number": (
-        "health_card.number", "A patient with this health card is already registered."),
+        "health_card.number", HEALTH_CARD_TAKEN),
 }
 
 
@@ -51,7 +55,7 @@ def _conflict_from(exc: IntegrityError) -> PatientConflictError:
     text = str(exc)
     for marker, (field, message) in CONFLICTS.items():
         if marker in text:
-            return PatientConflictError({field: [message]})
+            return PatientConflictError({field: [str(message)]})
     raise exc
 
 
@@ -196,7 +200,7 @@ def register_patient(
                 _apply_verifications(patient, values["verifications"], actor, new_patient=True)
             if not as_lead:
                 patient.patient_number = organization.allocate_patient_number()
-            _save(patient, actor, "Registered as a lead" if as_lead else "Registered")
+            _save(patient, actor, gettext_noop("Registered as a lead") if as_lead else gettext_noop("Registered"))
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
     if card is None:
@@ -269,7 +273,7 @@ def _update(patient: Patient, changes: dict, actor: Actor) -> Patient:
             setattr(patient, field, values[field])
     if "email" in values and not values["email"]:
         patient.username = ""
-    _save(patient, actor, "Updated")
+    _save(patient, actor, gettext_noop("Updated"))
     if "providers" in values:
         patient.providers.set(values["providers"])
     if "groups" in values:
@@ -333,7 +337,7 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool | None = Fals
         locked.promoted_by_label = actor.label
         try:
             with transaction.atomic():
-                _save(locked, actor, "Promoted from lead to patient")
+                _save(locked, actor, gettext_noop("Promoted from lead to patient"))
                 if changed_channels:  # a new email or phone is not the one that was verified
                     _apply_verifications(locked, {}, actor, reset_channels=changed_channels)
                 if "providers" in values:

@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.db.models import F
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from patients import metrics
@@ -78,7 +79,7 @@ def _send(delivery_id: int, code: str, attempt: int) -> str:
 
     MessageDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
     try:
-        _hand_over(delivery, code)
+        _hand_over(delivery, code, verification.code_expires_at)
     except Exception as exc:
         error = f"Try {attempt}: {exc}"[:2000]
         logger.warning("Message delivery %s failed (%s).", delivery.pk, error)
@@ -110,23 +111,37 @@ def _give_up(delivery: MessageDelivery, error: str) -> None:
     metrics.code(delivery.channel, "failed")
 
 
-def _hand_over(delivery: MessageDelivery, code: str) -> None:
-    clinic = delivery.organization.name
-    minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    if delivery.channel == Verification.ChannelName.EMAIL:
-        EmailMessage(
-            subject=f"{clinic}: your verification code",
-            body=(
-                f"Your verification code is {code}.\n\n"
-                f"Enter it to confirm this email address with {clinic}. It expires in {minutes} minutes.\n"
+def message_language(patient) -> str:
+    """What a patient reads: their preferred language, else their clinic's."""
+    return patient.preferred_language or patient.organization.language
+
+
+def _hand_over(delivery: MessageDelivery, code: str, expires_at) -> None:
+    organization = delivery.organization
+    delivery.patient.organization = organization  # already loaded: no query for the language
+    # The patient's language, and the time in their clinic's zone: "works until 14:10".
+    with translation.override(message_language(delivery.patient)), timezone.override(organization.zone):
+        values = {
+            "clinic": organization.name, "code": code,
+            "time": formats.time_format(timezone.localtime(expires_at)),
+            "minutes": int(CODE_LIFETIME.total_seconds() // 60),
+        }
+        if delivery.channel == Verification.ChannelName.EMAIL:
+            subject = _("%(clinic)s: your verification code") % values
+            body = _(
+                "Your verification code is %(code)s.\n\n"
+                "Enter it to confirm this email address with %(clinic)s. It works until %(time)s "
+                "(%(minutes)s minutes).\n"
                 "If you did not ask for it, you can ignore this message."
-            ),
-            to=[delivery.destination],
-        ).send(fail_silently=False)
+            ) % values
+        else:
+            body = _("%(clinic)s: your verification code is %(code)s. It works until %(time)s.") % values
+    if delivery.channel == Verification.ChannelName.EMAIL:
+        EmailMessage(subject=subject, body=body, to=[delivery.destination]).send(fail_silently=False)
     else:
         get_sms_backend().send(
-            delivery.destination, f"{clinic}: your verification code is {code}. It expires in {minutes} minutes.",
-            organization=delivery.organization.slug, delivery_id=delivery.pk, purpose=delivery.purpose,
+            delivery.destination, body,
+            organization=organization.slug, delivery_id=delivery.pk, purpose=delivery.purpose,
         )
 
 

@@ -13,6 +13,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
@@ -22,6 +25,7 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 UNKNOWN_BIRTH_DATE = "1111-01-01"  # the "Register Patient" contract's placeholder for unknown
 PROVINCE_CODES = {code for code, _ in CA_PROVINCES} | {code for code, _ in US_STATES}
 GENDERS = {g.value for g in Patient.Gender}
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 _PHONE_ALLOWED = re.compile(r"^\+?[\d\s().\-]+$")
 _PHONE_LETTERS = re.compile(r"[A-Za-z]")
 # "+1" and a ten-digit North American number whose area code starts with 2-9, as exported: what
@@ -29,6 +33,7 @@ _PHONE_LETTERS = re.compile(r"[A-Za-z]")
 _NANP_E164 = re.compile(r"\+1[2-9]\d{9}", re.ASCII)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ONE_DAY = timedelta(days=1)
+DATE_OF_BIRTH = gettext_lazy("date of birth")  # lazy: translated only when a message needs it
 
 
 class _EmailValidator(EmailValidator):
@@ -56,18 +61,21 @@ def clean_phone(raw, region: str) -> str:
     if not text:
         return ""
     if _PHONE_LETTERS.search(text) or not _PHONE_ALLOWED.match(text):
-        raise FieldError("Enter digits only; letters and other symbols are not allowed in a phone number.")
+        raise FieldError(_("Enter digits only; letters and other symbols are not allowed in a phone number."))
     if _NANP_E164.fullmatch(text):
         number = phonenumbers.PhoneNumber(country_code=1, national_number=int(text[2:]))
     else:
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException as exc:
-            raise FieldError("Enter a valid phone number.") from exc
+            raise FieldError(_("Enter a valid phone number.")) from exc
     # The region's own check first: the same answer for its numbers, without trying every region that
     # shares the calling code (25 of them for +1); it keeps the CSV import fast.
     if not (phonenumbers.is_valid_number_for_region(number, region) or phonenumbers.is_valid_number(number)):
-        raise FieldError(f"Enter a valid phone number (numbers without a country code are read as {region}).")
+        raise FieldError(
+            _("Enter a valid phone number (numbers without a country code are read as %(region)s).")
+            % {"region": region}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -79,10 +87,10 @@ def calling_code_problem(calling_code) -> str | None:
     digits = code[1:] if code.startswith("+") else code
     # isdecimal, not isdigit: '²' is a digit that int() cannot read.
     if not digits.isdecimal() or len(digits) > 4:
-        return "Enter a calling code such as +1 or +971."
+        return _("Enter a calling code such as +1 or +971.")
     # '+1684' (a code written with its area code) is not a country code but still makes a valid number.
     if phonenumbers.region_code_for_country_code(int(digits)) == "ZZ" and len(digits) <= 3:
-        return f"+{digits} is not a country calling code."
+        return _("+%(digits)s is not a country calling code.") % {"digits": digits}
     return None
 
 
@@ -95,12 +103,12 @@ def phone_from_parts(calling_code, local_phone, region: str) -> str:
     if code:
         digits = code.lstrip("+")
         if not digits.isdecimal():
-            raise FieldError("Enter a calling code such as +1 or +971.")
+            raise FieldError(_("Enter a calling code such as +1 or +971."))
         return clean_phone(f"+{digits} {local}", region)
     return clean_phone(local, region)
 
 
-def parse_date(value, label="date") -> date | None:
+def parse_date(value, label=None) -> date | None:
     """A date, an ISO 'YYYY-MM-DD' text, or None for None and blank text; else FieldError."""
     if value is None:
         return None
@@ -112,11 +120,11 @@ def parse_date(value, label="date") -> date | None:
     if not text:
         return None
     if not _ISO_DATE.fullmatch(text):
-        raise FieldError(f"Enter the {label} as YYYY-MM-DD.")
+        raise FieldError(_("Enter the %(label)s as YYYY-MM-DD.") % {"label": _("date") if label is None else label})
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise FieldError(f"{text} is not a real date.") from exc
+        raise FieldError(_("%(text)s is not a real date.") % {"text": text}) from exc
 
 
 def clean_date_of_birth(value, *, allow_unknown=False) -> date | None:
@@ -124,16 +132,18 @@ def clean_date_of_birth(value, *, allow_unknown=False) -> date | None:
     if str(value).strip() == UNKNOWN_BIRTH_DATE:
         if allow_unknown:
             return None
-        raise FieldError("Enter the real date of birth (1111-01-01 stands for unknown and is only allowed for leads).")
-    born = parse_date(value, "date of birth")
+        raise FieldError(
+            _("Enter the real date of birth (1111-01-01 stands for unknown and is only allowed for leads).")
+        )
+    born = parse_date(value, DATE_OF_BIRTH)
     if born is None:
         return None
     # Today's date in any time zone is at most a day before today's UTC date: only a birth date
     # from yesterday (UTC) on needs the current time zone, which is slow to look up.
     if (born >= timezone.now().date() - ONE_DAY or not settings.USE_TZ) and born > timezone.localdate():
-        raise FieldError("The date of birth cannot be in the future.")
+        raise FieldError(_("The date of birth cannot be in the future."))
     if born < EARLIEST_BIRTH_DATE:
-        raise FieldError("The date of birth cannot be before 1900-01-01.")
+        raise FieldError(_("The date of birth cannot be before 1900-01-01."))
     return born
 
 
@@ -142,12 +152,12 @@ def clean_email(value) -> str:
     if not email:
         return ""
     if len(email) > 254:
-        raise FieldError("Use at most 254 characters.")
+        raise FieldError(_("Use at most 254 characters."))
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise FieldError("Enter a valid email address.") from exc
-    local, _, domain = email.rpartition("@")
+        raise FieldError(_("Enter a valid email address.")) from exc
+    local, _at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
@@ -158,7 +168,7 @@ def clean_gender(value) -> str:
     text = str(value or "").strip().lower()
     text = {"m": "male", "f": "female", "o": "other", "u": "unknown"}.get(text, text)
     if text not in GENDERS:
-        raise FieldError("Choose one of: male, female, other, unknown.")
+        raise FieldError(_("Choose one of: male, female, other, unknown."))
     return text
 
 
@@ -167,7 +177,7 @@ def clean_province(value) -> str:
     if not code:
         return ""
     if code not in PROVINCE_CODES:
-        raise FieldError("Enter a two-letter Canadian province/territory or US state code, e.g. ON or NY.")
+        raise FieldError(_("Enter a two-letter Canadian province/territory or US state code, e.g. ON or NY."))
     return code
 
 
@@ -175,10 +185,13 @@ def clean_roles(value) -> list[str]:
     if value is None:
         return ["patient"]
     if not isinstance(value, list | tuple) or not all(isinstance(r, str) for r in value):
-        raise FieldError("Send a list of role names.")
+        raise FieldError(_("Send a list of role names."))
     unknown = [r for r in value if r not in Patient.ROLES]
     if unknown:
-        raise FieldError(f"Unknown role(s): {', '.join(unknown)}. Known roles: {', '.join(Patient.ROLES)}.")
+        raise FieldError(
+            _("Unknown role(s): %(unknown)s. Known roles: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(Patient.ROLES)}
+        )
     return list(dict.fromkeys(value)) or ["patient"]
 
 
@@ -187,7 +200,7 @@ def clean_password(password, *, email="", given_name="", family_name="") -> str:
     if not password:
         return ""
     if not isinstance(password, str):
-        raise FieldError("Send the password as text.")
+        raise FieldError(_("Send the password as text."))
     from django.contrib.auth import get_user_model
 
     # An unsaved user (never stored): the similarity validator needs a model instance (`_meta`).
@@ -212,11 +225,13 @@ def clean_non_negative_int(value, label, maximum=MAX_STORED_INT) -> int:
             else:
                 raise ValueError
         except ValueError as exc:
-            raise FieldError(f"Enter a whole number for {label}.") from exc
+            raise FieldError(_("Enter a whole number for %(label)s.") % {"label": label}) from exc
     if value < 0:
-        raise FieldError(f"{label.capitalize()} cannot be negative.")
+        raise FieldError(_("%(label)s cannot be negative.") % {"label": capfirst(label)})
     if value > maximum:
-        raise FieldError(f"{label.capitalize()} is too large (at most {maximum}).")
+        raise FieldError(
+            _("%(label)s is too large (at most %(maximum)s).") % {"label": capfirst(label), "maximum": maximum}
+        )
     return value
 
 
@@ -225,18 +240,32 @@ def clean_verification_statuses(value) -> dict[str, str]:
     if value in (None, {}):
         return {}
     if not isinstance(value, dict):
-        raise FieldError("Send an object such as {\"email\": \"verified\", \"phone\": \"unverified\"}.")
+        raise FieldError(_("Send an object such as {\"email\": \"verified\", \"phone\": \"unverified\"}."))
     channels = {c.value for c in Verification.ChannelName}
     statuses = {s.value for s in Verification.Status}
     cleaned = {}
     for channel, status in value.items():
         if channel not in channels:
-            raise FieldError(f"Unknown channel {channel!r}: use email or phone.")
+            raise FieldError(_("Unknown channel %(channel)r: use email or phone.") % {"channel": channel})
         if isinstance(status, bool):
             status = "verified" if status else "unverified"
         if isinstance(status, dict):
             status = status.get("status")
         if not isinstance(status, str) or status not in statuses:
-            raise FieldError(f"Unknown status for {channel}: use one of {', '.join(sorted(statuses))}.")
+            raise FieldError(
+                _("Unknown status for %(channel)s: use one of %(statuses)s.")
+                % {"channel": channel, "statuses": ", ".join(sorted(statuses))}
+            )
         cleaned[channel] = status
     return cleaned
+
+
+def clean_language(value) -> str:
+    """'fr', 'fr-CA', 'FR' -> 'fr'; empty -> '' (the clinic's language)."""
+    text = str(value or "").strip().lower().replace("_", "-")
+    if not text:
+        return ""
+    code = text.split("-")[0]
+    if code not in LANGUAGE_CODES:
+        raise FieldError(_("Choose one of: %(codes)s.") % {"codes": ", ".join(sorted(LANGUAGE_CODES))})
+    return code

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from patients import metrics
 from patients.actors import Actor
@@ -33,7 +35,34 @@ MAX_WRONG_CODES = 5
 RESEND_COOLDOWN = timedelta(seconds=60)
 CODES_PER_DAY = 10
 
-NOUNS = {"email": "email address", "phone": "phone number"}
+# Whole sentences per channel, so that each language can agree them with its noun.
+MESSAGES = {
+    "email": {
+        "none_to_send": gettext_lazy("This patient has no email address to send a code to."),
+        "none_to_verify": gettext_lazy("This patient has no email address to verify."),
+        "already_verified": gettext_lazy("This email address is already verified."),
+        "changed": gettext_lazy("The email address changed after this code was sent. Send a new code."),
+        "daily_cap": gettext_lazy("%(count)s codes were sent to this email address today. Try again tomorrow."),
+    },
+    "phone": {
+        "none_to_send": gettext_lazy("This patient has no phone number to send a code to."),
+        "none_to_verify": gettext_lazy("This patient has no phone number to verify."),
+        "already_verified": gettext_lazy("This phone number is already verified."),
+        "changed": gettext_lazy("The phone number changed after this code was sent. Send a new code."),
+        "daily_cap": gettext_lazy("%(count)s codes were sent to this phone number today. Try again tomorrow."),
+    },
+}
+# History reasons: stored in English, shown translated (templates translate them).
+CODE_SENT = gettext_noop("code sent")
+FIRST_USE = gettext_noop("first use of this channel")
+WRONG_CODE = gettext_noop("wrong code entered")
+CONFIRMED = gettext_noop("confirmed with a code")
+IN_PERSON = gettext_noop("verified in person")
+
+
+def _message(channel, key, **values) -> str:
+    text = str(MESSAGES[channel][key])
+    return text % values if values else text
 
 
 @dataclass
@@ -44,7 +73,7 @@ class ConfirmOutcome:
 
 def check_channel(channel) -> str:
     if channel not in CHANNELS:
-        raise PatientRuleError({"channel": ["Choose email or phone."]})
+        raise PatientRuleError({"channel": [_("Choose email or phone.")]})
     return channel
 
 
@@ -100,7 +129,7 @@ def _locked_verification(patient: Patient, channel: str, actor: Actor) -> Verifi
             _save(Verification(
                 organization_id=patient.organization_id, patient=patient, channel=channel,
                 destination=destination_of(patient, channel),
-            ), actor, "first use of this channel")
+            ), actor, FIRST_USE)
     except IntegrityError:
         pass  # created concurrently: lock that one
     return rows.select_for_update().get()
@@ -125,28 +154,28 @@ def start_verification(patient: Patient, channel: str, *, actor: Actor) -> Verif
     _check_actor(patient, actor)
     destination = destination_of(patient, channel)
     if not destination:
-        raise PatientRuleError({channel: [f"This patient has no {NOUNS[channel]} to send a code to."]})
+        raise PatientRuleError({channel: [_message(channel, "none_to_send")]})
     now = timezone.now()
     today = _organization_today(patient.organization, now)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
         verification = _locked_verification(patient, channel, actor)
         if verification.status == Verification.Status.VERIFIED and verification.destination == destination:
-            raise PatientConflictError(
-                {channel: [f"This {NOUNS[channel]} is already verified."]}, f"The {NOUNS[channel]} is already verified."
-            )
+            already = _message(channel, "already_verified")
+            raise PatientConflictError({channel: [already]}, already)
         if verification.code_sent_at is not None and now - verification.code_sent_at < RESEND_COOLDOWN:
             wait = int((verification.code_sent_at + RESEND_COOLDOWN - now).total_seconds()) + 1
             raise TooManyRequestsError(
-                {channel: [f"A code was sent less than a minute ago. Wait {wait} seconds before sending another."]},
-                "A code was sent less than a minute ago.", retry_after=wait,
+                {channel: [_("A code was sent less than a minute ago. Wait %(seconds)s seconds before sending another.")
+                           % {"seconds": wait}]},
+                _("A code was sent less than a minute ago."), retry_after=wait,
             )
         sent_today = verification.codes_sent_count if verification.codes_sent_on == today else 0
         if sent_today >= CODES_PER_DAY:
             tomorrow = datetime.combine(today + timedelta(days=1), time.min, tzinfo=_zone(patient.organization))
             raise TooManyRequestsError(
-                {channel: [f"{CODES_PER_DAY} codes were sent to this {NOUNS[channel]} today. Try again tomorrow."]},
-                "The daily limit of codes for this channel is reached.",
+                {channel: [_message(channel, "daily_cap", count=CODES_PER_DAY)]},
+                _("The daily limit of codes for this channel is reached."),
                 retry_after=max(int((tomorrow - now).total_seconds()), 1),
             )
         verification.destination = destination
@@ -158,7 +187,7 @@ def start_verification(patient: Patient, channel: str, *, actor: Actor) -> Verif
         verification.code_attempts = 0
         verification.code_sent_at = now
         verification.codes_sent_on, verification.codes_sent_count = today, sent_today + 1
-        _save(verification, actor, "code sent")
+        _save(verification, actor, CODE_SENT)
         delivery = MessageDelivery.objects.create(
             organization_id=patient.organization_id, patient=patient, channel=channel, destination=destination,
             purpose="verification_code",
@@ -186,7 +215,7 @@ def confirm_verification(patient: Patient, channel: str, code, *, actor: Actor) 
     _check_actor(patient, actor)
     cleaned = _clean_code(code)
     if cleaned is None:
-        raise PatientRuleError({"code": [f"Enter the {CODE_DIGITS}-digit code."]})
+        raise PatientRuleError({"code": [_("Enter the %(digits)s-digit code.") % {"digits": CODE_DIGITS}]})
     with transaction.atomic():
         outcome = _confirm_locked(patient, channel, cleaned, actor)
     if outcome.error is not None:
@@ -197,7 +226,6 @@ def confirm_verification(patient: Patient, channel: str, code, *, actor: Actor) 
 
 def _confirm_locked(patient, channel, code, actor) -> ConfirmOutcome:
     now = timezone.now()
-    noun = NOUNS[channel]
     verification = (
         Verification.objects.for_organization(patient.organization_id)
         .filter(patient=patient, channel=channel).select_for_update().first()
@@ -208,23 +236,29 @@ def _confirm_locked(patient, channel, code, actor) -> ConfirmOutcome:
 
     if verification is None or not verification.code_hash:
         if verification is not None and verification.status == Verification.Status.VERIFIED:
-            return refuse(f"This {noun} is already verified.", PatientConflictError)
-        return refuse("No code is waiting to be confirmed. Send a new code.")
+            return refuse(_message(channel, "already_verified"), PatientConflictError)
+        return refuse(_("No code is waiting to be confirmed. Send a new code."))
     if verification.destination != destination_of(patient, channel):
-        return refuse(f"The {noun} changed after this code was sent. Send a new code.")
+        return refuse(_message(channel, "changed"))
     if verification.code_attempts >= MAX_WRONG_CODES:
-        return refuse(f"This code was entered wrongly {MAX_WRONG_CODES} times and no longer works. Send a new code.")
+        return refuse(
+            _("This code was entered wrongly %(count)s times and no longer works. Send a new code.")
+            % {"count": MAX_WRONG_CODES}
+        )
     if verification.code_expires_at is None or verification.code_expires_at <= now:
-        return refuse("This code has expired. Send a new code.")
+        return refuse(_("This code has expired. Send a new code."))
     if not constant_time_compare(verification.code_hash, code_digest(verification, code)):
         verification.code_attempts += 1
-        _save(verification, actor, "wrong code entered")
+        _save(verification, actor, WRONG_CODE)
         left = MAX_WRONG_CODES - verification.code_attempts
         if left:
-            return refuse(f"The code is not correct. {left} {'try' if left == 1 else 'tries'} left.")
-        return refuse("The code is not correct. No tries left: send a new code.")
+            return refuse(
+                ngettext("The code is not correct. %(left)s try left.", "The code is not correct. %(left)s tries left.",
+                         left) % {"left": left}
+            )
+        return refuse(_("The code is not correct. No tries left: send a new code."))
     _mark_verified(verification, Verification.Method.CODE, actor, now)
-    _save(verification, actor, "confirmed with a code")
+    _save(verification, actor, CONFIRMED)
     return ConfirmOutcome(verification)
 
 
@@ -244,12 +278,12 @@ def mark_verified_in_person(patient: Patient, channel: str, *, actor: Actor) -> 
         raise PermissionDenied("Only clinic staff can mark a channel verified in person.")
     destination = destination_of(patient, channel)
     if not destination:
-        raise PatientRuleError({channel: [f"This patient has no {NOUNS[channel]} to verify."]})
+        raise PatientRuleError({channel: [_message(channel, "none_to_verify")]})
     with transaction.atomic():
         verification = _locked_verification(patient, channel, actor)
         verification.destination = destination
         _mark_verified(verification, Verification.Method.IN_PERSON, actor, timezone.now())
-        _save(verification, actor, "verified in person")
+        _save(verification, actor, IN_PERSON)
     return verification
 
 

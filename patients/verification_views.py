@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.scoping import get_for_organization_or_404
@@ -39,8 +41,10 @@ def _act(request, pk, channel, action):
 def send_code(request, pk, channel):
     def send(patient, actor):
         row = verification.start_verification(patient, channel, actor=actor)
-        minutes = int(verification.CODE_LIFETIME.total_seconds() // 60)
-        return f"A code was sent to {row.destination}. It works for {minutes} minutes."
+        until = formats.time_format(timezone.localtime(row.code_expires_at))  # the clinic's zone (middleware)
+        return _("A code was sent to %(destination)s. It works until %(time)s.") % {
+            "destination": row.destination, "time": until,
+        }
 
     return _act(request, pk, channel, send)
 
@@ -50,7 +54,7 @@ def send_code(request, pk, channel):
 def enter_code(request, pk, channel):
     def confirm(patient, actor):
         row = verification.confirm_verification(patient, channel, request.POST.get("code", ""), actor=actor)
-        return f"{row.destination} is verified."
+        return _("%(destination)s is verified.") % {"destination": row.destination}
 
     return _act(request, pk, channel, confirm)
 
@@ -60,6 +64,6 @@ def enter_code(request, pk, channel):
 def verified_in_person(request, pk, channel):
     def mark(patient, actor):
         row = verification.mark_verified_in_person(patient, channel, actor=actor)
-        return f"{row.destination} is marked as verified in person."
+        return _("%(destination)s is marked as verified in person.") % {"destination": row.destination}
 
     return _act(request, pk, channel, mark)

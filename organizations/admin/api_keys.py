@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from organizations.admin.scoping import OrganizationScopedAdmin
 from organizations.models import ApiKey
@@ -14,7 +15,7 @@ class KeyStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("usable", "Usable"), ("expired", "Expired"), ("revoked", "Revoked")]
+        return [("usable", _("Usable")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -47,17 +48,17 @@ class ApiKeyAdmin(OrganizationScopedAdmin):
             return []
         return ["organization", "masked_key", "state", "created_at", "created_by", "last_used_at", "revoked_at"]
 
-    @admin.display(description="key")
+    @admin.display(description=_("key"))
     def masked_key(self, key):
         return format_html("<code>pik_{}…</code>", key.prefix)
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, key):
         if key.revoked_at is not None:
-            return "Revoked"
+            return _("Revoked")
         if key.expires_at is not None and key.expires_at <= timezone.now():
-            return "Expired"
-        return "Usable"
+            return _("Expired")
+        return _("Usable")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -70,14 +71,14 @@ class ApiKeyAdmin(OrganizationScopedAdmin):
         messages.warning(
             request,
             format_html(
-                "Copy the new API key now, it will not be shown again: <code class=\"new-api-key\">{}</code>", raw
+                _("Copy the new API key now, it will not be shown again: <code class=\"new-api-key\">{}</code>"), raw
             ),
         )
 
-    @admin.action(description="Revoke selected API keys", permissions=["change"])
+    @admin.action(description=_("Revoke selected API keys"), permissions=["change"])
     def revoke_selected(self, request, queryset):
         revoked = 0
         for key in queryset.filter(revoked_at__isnull=True):
             revoke_api_key(key)
             revoked += 1
-        self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+        self.message_user(request, _("Revoked %(count)s API key(s).") % {"count": revoked}, messages.SUCCESS)

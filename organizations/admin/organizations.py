@@ -5,7 +5,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from organizations.admin.scoping import OrganizationScopedAdmin, ScopedInlineMixin
-from organizations.models import REQUIRABLE_FIELDS, ApiKey, Membership, Organization, PatientGroup, Provider
+from organizations.models import (
+    REQUIRABLE_FIELDS,
+    ApiKey,
+    Membership,
+    Organization,
+    PatientGroup,
+    Provider,
+    person_label,
+)
 
 
 class ProviderInline(ScopedInlineMixin, admin.TabularInline):
@@ -20,11 +28,23 @@ class PatientGroupInline(ScopedInlineMixin, admin.TabularInline):
     extra = 0
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return person_label(user)
+
+
 class MembershipInline(ScopedInlineMixin, admin.TabularInline):
+    """One row per person: their name and username, never an id."""
+
     model = Membership
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
     extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["form_class"] = PersonChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ApiKeyInline(ScopedInlineMixin, admin.TabularInline):
@@ -49,7 +69,7 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "is_active",
+        fields = ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "language", "is_active",
                   "allows_self_registration", "required_fields", "lead_requires"]
 
 
@@ -57,15 +77,15 @@ class OrganizationForm(forms.ModelForm):
 class OrganizationAdmin(OrganizationScopedAdmin):
     form = OrganizationForm
     organization_path = "pk"
-    list_display = ["name", "slug", "portal_domain", "default_phone_region", "is_active", "required_fields",
-                    "lead_requires", "allows_self_registration", "created_at"]
+    list_display = ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "language", "is_active",
+                    "required_fields", "lead_requires", "allows_self_registration", "created_at"]
     list_filter = ["is_active", "lead_requires", "allows_self_registration"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
     inlines = [ProviderInline, PatientGroupInline, MembershipInline, ApiKeyInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "is_active",
-                           "allows_self_registration", "last_patient_number", "created_at"]}),
+        (None, {"fields": ["name", "slug", "portal_domain", "default_phone_region", "time_zone", "language",
+                           "is_active", "allows_self_registration", "last_patient_number", "created_at"]}),
         (_("Registration policy"), {"fields": ["required_fields", "lead_requires"]}),
     ]
 

@@ -11,6 +11,8 @@ import uuid
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 from organizations.scoping import OrganizationOwned
@@ -72,7 +74,7 @@ def scoped_choices(request, model):
 class OrganizationListFilter(admin.SimpleListFilter):
     """Filter by organization, offering only the organizations the user administers."""
 
-    title = "organization"
+    title = _("organization")
     parameter_name = "organization"
 
     def __init__(self, request, params, model, model_admin):
@@ -151,8 +153,16 @@ class OrganizationScopedAdmin(ScopedFormfieldsMixin, admin.ModelAdmin):
         # object must look exactly like a missing one, and both answer 404.
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
-            raise Http404("Not found.")
+            raise Http404(_("Not found."))
+        self.show_in_its_clinic(request, obj)
         return obj
+
+    def show_in_its_clinic(self, request, obj):
+        """The page shows the object's clinic: its name in the header, its time zone for every time
+        (ClinicLocaleMiddleware restores the previous zone when the request ends)."""
+        organization = obj if self.organization_path in ("pk", "id") else getattr(obj, self.organization_path)
+        request.object_organization = organization
+        timezone.activate(organization.zone)
 
     def get_list_filter(self, request):
         return [OrganizationListFilter if f == "organization" else f for f in super().get_list_filter(request)]

@@ -1,6 +1,7 @@
 """Changelist filters with fixed choices: none of them reads the patients table to list its options."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from patients.health_cards import PROVINCES
 from patients.models import Patient
@@ -10,7 +11,7 @@ from patients.validation import PROVINCE_CODES
 class StatusFilter(admin.SimpleListFilter):
     """Leads, active or archived patients (leads are the ones waiting for a complete registration)."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -23,13 +24,13 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class ProvinceFilter(admin.SimpleListFilter):
-    title = "province"
+    title = _("province")
     parameter_name = "province"
     OUTSIDE_CANADA = "other"
     NONE = "none"
 
     def lookups(self, request, model_admin):
-        return [*PROVINCES.items(), (self.OUTSIDE_CANADA, "Outside Canada"), (self.NONE, "Not given")]
+        return [*PROVINCES.items(), (self.OUTSIDE_CANADA, _("Outside Canada")), (self.NONE, _("Not given"))]
 
     def queryset(self, request, queryset):
         value = self.value()

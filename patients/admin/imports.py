@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 from organizations.admin.scoping import organizations_for_admin
 from patients.forms_admin import ImportUploadForm
@@ -56,11 +57,11 @@ class PatientImportMixin:
                 self._discard(request, token)  # removed after KEEP_UPLOADS_FOR by a later upload
                 stored = None
             if stored is None:
-                messages.error(request, "This import is no longer waiting for confirmation; upload the file again.")
+                messages.error(request, _("This import is no longer waiting for confirmation; upload the file again."))
                 return HttpResponseRedirect(reverse("admin:patients_patient_import"))
             if "confirm" not in request.POST:
                 self._discard(request, token)
-                messages.info(request, "Import cancelled: nothing was imported.")
+                messages.info(request, _("Import cancelled: nothing was imported."))
                 return HttpResponseRedirect(reverse("admin:patients_patient_changelist"))
             organization = organizations.filter(pk=stored["organization"]).first()
             if organization is None:
@@ -68,7 +69,8 @@ class PatientImportMixin:
             report = self._run(request, organization, token, stored, dry_run=False)
             self._discard(request, token)
             if report.ok:
-                messages.success(request, f"Imported {report.imported} patients into {organization}.")
+                messages.success(request, _("Imported %(count)s patients into %(organization)s.") % {
+                    "count": report.imported, "organization": organization})
                 changelist = reverse("admin:patients_patient_changelist")
                 return HttpResponseRedirect(f"{changelist}?organization={organization.pk}")
             return self._render(request, form=None, report=report, organization=organization, stored=stored)
@@ -113,7 +115,7 @@ class PatientImportMixin:
     def _render(self, request, *, form, report=None, organization=None, stored=None, token=""):
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import patients from a CSV file",
+            "title": _("Import patients from a CSV file"),
             "opts": self.opts,
             "form": form,
             "report": report,

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
@@ -26,6 +28,7 @@ from patients.admin.leads import LeadPromotionMixin
 from patients.forms_admin import PatientAdminForm
 from patients.models import HealthCard, Patient, Verification
 from patients.pagination import EstimatedCountPaginator
+from patients.phones import readable_phone
 from patients.resources import PatientResource
 from patients.selectors import patient_search_filter
 
@@ -38,11 +41,11 @@ class HealthCardInline(ScopedInlineMixin, admin.TabularInline):
     fields = readonly_fields = ["masked_number", "province", "version_code", "expiry_date", "expired"]
     extra = 0
 
-    @admin.display(description="number")
+    @admin.display(description=_("number"))
     def masked_number(self, card):
         return card.masked_number
 
-    @admin.display(description="expired", boolean=True)
+    @admin.display(description=_("expired"), boolean=True)
     def expired(self, card):
         return card.is_expired()
 
@@ -78,14 +81,14 @@ def search_condition(organizations, term: str) -> Q:
 class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, ExportMixin, OrganizationScopedAdmin,
                    SimpleHistoryAdmin):
     form = PatientAdminForm
-    list_display = ["number", "name", "date_of_birth", "phone_number", "status", "organization", "created_at"]
+    list_display = ["number", "name", "date_of_birth", "phone_number", "status", "organization", "created"]
     list_display_links = ["number", "name"]
     list_filter = [StatusFilter, "organization", ProvinceFilter, "has_insurance", "created_at"]
     list_select_related = ["organization"]
-    sortable_by = ["number", "date_of_birth", "created_at"]
+    sortable_by = ["number", "date_of_birth", "created"]
     search_fields = ["search_name"]  # shows the search box; the search itself is get_search_results
-    search_help_text = ("Name, email, phone (any format), patient number, health card number "
-                        "or date of birth (YYYY-MM-DD).")
+    search_help_text = _("Name, email, phone (any format), patient number, health card number "
+                         "or date of birth (YYYY-MM-DD).")
     # A million rows: no COUNT(*) of the whole table on every page (see paginator.py).
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -108,17 +111,25 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     RECORD_FIELDS = ["created_via", "created_by", "created_by_api_key", "created_at", "updated_at",
                      "promoted_at", "promoted_by_label", "has_account"]
 
-    @admin.display(description="number", ordering="patient_number")
+    @admin.display(description=_("number"), ordering="patient_number")
     def number(self, patient):
-        return patient.patient_number or "lead"
+        return patient.patient_number or _("lead")
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def name(self, patient):
-        return patient.display_name or "(no name)"
+        return patient.display_name or _("(no name)")
 
-    @admin.display(description="phone")
+    @admin.display(description=_("phone"))
     def phone_number(self, patient):
+        if patient.phone:
+            return readable_phone(patient.phone, patient.organization.default_phone_region)
         return patient.phone_as_typed()
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, patient):
+        # In the patient's clinic's zone: a superuser's list mixes clinics.
+        return formats.date_format(timezone.localtime(patient.created_at, patient.organization.zone),
+                                   "SHORT_DATETIME_FORMAT")
 
     def actor(self, record):
         return record.history_actor or (record.history_user and str(record.history_user)) or ""
@@ -126,7 +137,7 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     def channel(self, record):
         return record.get_history_channel_display()
 
-    @admin.display(description="patient account", boolean=True)
+    @admin.display(description=_("patient account"), boolean=True)
     def has_account(self, patient):
         return patient.has_password
 
@@ -134,16 +145,17 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
         head = ["organization", "confirm"] if obj is None else ["organization", "status", "patient_number"]
         fieldsets = [
             (None, {"fields": head}),
-            ("Name", {"fields": ["given_name", "family_name", "preferred_name"]
+            (_("Name"), {"fields": ["given_name", "family_name", "preferred_name"]
                       + (["full_name"] if obj is not None else [])}),
-            ("Details", {"fields": ["gender", "date_of_birth", "email", "phone", "province"]}),
-            ("Health card", {"fields": ["health_card_number", "health_card_province", "health_card_version_code",
+            (_("Details"), {"fields": ["gender", "date_of_birth", "email", "phone", "province",
+                                       "preferred_language"]}),
+            (_("Health card"), {"fields": ["health_card_number", "health_card_province", "health_card_version_code",
                                         "health_card_expiry_date"]}),
-            ("Clinic", {"fields": ["providers", "groups", "emr_id", "referrer", "accepts_marketing",
+            (_("Clinic"), {"fields": ["providers", "groups", "emr_id", "referrer", "accepts_marketing",
                                    "has_insurance"]}),
         ]
         if obj is not None:
-            fieldsets.append(("Record", {"fields": self.RECORD_FIELDS, "classes": ["collapse"]}))
+            fieldsets.append((_("Record"), {"fields": self.RECORD_FIELDS, "classes": ["collapse"]}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -200,9 +212,11 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     def _history_object(self, request, object_id):
         """History pages, like every page, answer 404 outside the user's organizations."""
         try:
-            return self.get_queryset(request).get(pk=unquote(object_id))
+            patient = self.get_queryset(request).get(pk=unquote(object_id))
         except (Patient.DoesNotExist, ValueError, ValidationError) as exc:
-            raise Http404("Not found.") from exc
+            raise Http404(_("Not found.")) from exc
+        self.show_in_its_clinic(request, patient)
+        return patient
 
     def history_view(self, request, object_id, extra_context=None):
         patient = self._history_object(request, object_id)
@@ -218,7 +232,7 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._history_object(request, object_id)
         if request.method == "POST":
-            raise Http404("Reverting is not available: change the patient through its form.")
+            raise Http404(_("Reverting is not available: change the patient through its form."))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def revert_disabled(self, request, obj=None):

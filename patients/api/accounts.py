@@ -15,6 +15,8 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -78,12 +80,12 @@ class AccountView(APIView):
 
     def body(self, request) -> dict:
         if not isinstance(request.data, dict):
-            raise exceptions.ParseError("Send a JSON object.")
+            raise exceptions.ParseError(_("Send a JSON object."))
         return request.data
 
 
 class IsSignedInPatient(BasePermission):
-    message = "Sign in as a patient: send 'Authorization: Bearer <patient token>'."
+    message = gettext_lazy("Sign in as a patient: send 'Authorization: Bearer <patient token>'.")
 
     def has_permission(self, request, view):
         return signed_in_patient(request) is not None
@@ -183,7 +185,7 @@ class MeView(AccountView):
     )
     def patch(self, request):
         data = self.body(request)
-        refused = {key: ["This field cannot be changed here."] for key in data if key not in ME_FIELDS}
+        refused = {key: [_("This field cannot be changed here.")] for key in data if key not in ME_FIELDS}
         if refused:
             raise PatientRuleError(refused)
         patient = request.auth.patient
@@ -249,11 +251,11 @@ class VerificationView(AccountView):
             else:
                 actor = Actor.for_user(caller.user, Channel.API)
         if channel not in verification.CHANNELS:
-            raise Http404("Unknown channel: use email or phone.")
+            raise Http404(_("Unknown channel: use email or phone."))
         try:
             found = candidates.select_related("organization").get(pk=uuid.UUID(str(patient_id)))
         except (ValueError, Patient.DoesNotExist) as exc:
-            raise Http404("Not found.") from exc
+            raise Http404(_("Not found.")) from exc
         return found, actor
 
 

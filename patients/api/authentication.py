@@ -6,6 +6,7 @@ default authentication classes, so a patient token never opens a staff endpoint.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -37,7 +38,7 @@ class PatientTokenAuthentication(BaseAuthentication):
             return None  # no token, or an API key: another class decides
         token = token_for_raw(raw)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token. Sign in again.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token. Sign in again."))
         request.patient_token = token
         return (SignedInPatient(token.patient), token)
 

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -45,13 +47,13 @@ CODES = {
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "This Idempotency-Key was already used with a different request body."
+    default_detail = gettext_lazy("This Idempotency-Key was already used with a different request body.")
     default_code = "idempotency_key_reused"
 
 
 class IdempotencyKeyInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+    default_detail = gettext_lazy("A request with this Idempotency-Key is still being processed; retry shortly.")
     default_code = "idempotency_key_in_progress"
 
 
@@ -61,8 +63,8 @@ class FieldErrors(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
-    def __init__(self, errors: dict[str, list[str]], message="Some fields are not valid.", status_code=None):
-        super().__init__(message)
+    def __init__(self, errors: dict[str, list[str]], message=None, status_code=None):
+        super().__init__(_("Some fields are not valid.") if message is None else message)
         self.errors = errors
         if status_code is not None:
             self.status_code = status_code
@@ -138,14 +140,14 @@ def api_exception_handler(exc, context):
         # have caught it). The input is to blame, so it is a 400, never a 500.
         logger.warning("Database refused a value: %s", exc.__class__.__name__)
         return Response(
-            error_body(400, "A value in the request cannot be stored (too long, too large or containing "
-                            "characters such as NUL)."),
+            error_body(400, _("A value in the request cannot be stored (too long, too large or containing "
+                              "characters such as NUL).")),
             status=400,
         )
     if isinstance(exc, RecursionError):
-        return Response(error_body(400, "The JSON body is nested too deeply.", code="parse_error"), status=400)
+        return Response(error_body(400, _("The JSON body is nested too deeply."), code="parse_error"), status=400)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found.")
+        exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
@@ -156,7 +158,7 @@ def api_exception_handler(exc, context):
     message = exc.detail if isinstance(exc.detail, str) else ""
     if isinstance(exc, exceptions.ValidationError):
         errors = rename_errors(_flatten_drf_detail(exc.detail), getattr(view, "contract_field_names", None))
-        message = "Some fields are not valid."
+        message = _("Some fields are not valid.")
     code = CODES.get(response.status_code, "error")
     if isinstance(exc, exceptions.ParseError):
         code = "parse_error"
@@ -164,14 +166,14 @@ def api_exception_handler(exc, context):
         code = "authentication_failed"
     elif isinstance(exc, IdempotencyKeyInProgress):
         code = exc.default_code
-    response.data = error_body(response.status_code, message or "Request refused.", errors, code)
+    response.data = error_body(response.status_code, message or _("Request refused."), errors, code)
     return response
 
 
 def server_error(request):
     """handler500: a bug. Under /api/ the contract's error shape, elsewhere a plain page; both quote
     the request id, which the log line with the traceback carries too, so support can find it."""
-    message = "Something went wrong on our side. Quote the requestId to support."
+    message = _("Something went wrong on our side. Quote the requestId to support.")
     if request.path.startswith("/api/user/"):
         from patients.api.leads import OTHER_ERROR
 
@@ -186,7 +188,7 @@ def server_error(request):
 def not_found(request, exception=None):
     """handler404: an unknown address under /api/ answers in the error shape, the rest with Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(404, "Not found."), status=404)
+        return JsonResponse(error_body(404, _("Not found.")), status=404)
     if request.path.startswith("/fhir/"):
         from patients.fhir.http import not_found_outcome
 

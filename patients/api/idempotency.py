@@ -14,6 +14,7 @@ import json
 
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -46,8 +47,8 @@ def _idempotency_key(request) -> str | None:
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise FieldErrors(
-            {IDEMPOTENCY_HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable characters, e.g. a UUID."]},
-            "The Idempotency-Key header is not valid.",
+            {IDEMPOTENCY_HEADER: [_("Send 1 to %(max)s printable characters, e.g. a UUID.") % {"max": MAX_KEY_LENGTH}]},
+            _("The Idempotency-Key header is not valid."),
         )
     return key
 

@@ -7,6 +7,8 @@ Every answer, errors included, is `{"data": ..., "status": "<code>"}`; `"0"` mea
 
 from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -61,11 +63,11 @@ CONTRACT_FIELDS = {
 }
 # A non-lead must send every field the contract marks Required, beyond what any full patient needs.
 CONTRACT_REQUIRED = ("preferred_name", "calling_code")
-NAME_NEEDED = "Enter the full name: the given name(s), then the family name."
+NAME_NEEDED = gettext_lazy("Enter the full name: the given name(s), then the family name.")
 
 
 class StrictBooleanField(serializers.BooleanField):
-    default_error_messages = {"invalid": "Send true or false."}
+    default_error_messages = {"invalid": gettext_lazy("Send true or false.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):
@@ -76,7 +78,7 @@ class StrictBooleanField(serializers.BooleanField):
 class TextField(serializers.CharField):
     """Text kept exactly as sent (no trimming); null counts as empty."""
 
-    default_error_messages = {"invalid": "Send text (a JSON string)."}
+    default_error_messages = {"invalid": gettext_lazy("Send text (a JSON string).")}
 
     def __init__(self, **kwargs):
         super().__init__(allow_blank=True, allow_null=True, trim_whitespace=False, required=False, **kwargs)
@@ -96,9 +98,11 @@ class DateOfBirthField(serializers.Field):
     """`{"date": "YYYY-MM-DD"}` -> the date text; the service reads and checks it."""
 
     default_error_messages = {
-        "required": "This field is required.",
-        "null": "This field is required.",
-        "invalid": 'Send the date of birth as {{"date": "YYYY-MM-DD"}} (1111-01-01 when unknown, leads only).',
+        "required": gettext_lazy("This field is required."),
+        "null": gettext_lazy("This field is required."),
+        "invalid": gettext_lazy(
+            'Send the date of birth as {{"date": "YYYY-MM-DD"}} (1111-01-01 when unknown, leads only).'
+        ),
     }
 
     def to_internal_value(self, data):
@@ -116,7 +120,7 @@ class RegisterPatientRequestSerializer(serializers.Serializer):
     localPhone = TextField(help_text="e.g. 561231231. Required when isLead is false; can be empty for a lead.")
     email = TextField(help_text="Optional; null or empty for none.")
     gender = serializers.ChoiceField(
-        choices=["Male", "Female"], error_messages={"invalid_choice": "Send Male or Female."},
+        choices=["Male", "Female"], error_messages={"invalid_choice": gettext_lazy("Send Male or Female.")},
         help_text="Male or Female. Always required.",
     )
     dateOfBirth = DateOfBirthField(help_text="Always required.")
@@ -166,7 +170,7 @@ def patient_to_contract(patient) -> dict:
         "preferredName": patient.preferred_name,
         "callingCode": patient.calling_code,
         "localPhone": patient.local_phone,
-        "gender": patient.get_gender_display(),
+        "gender": patient.gender.capitalize(),  # the contract's "Male"/"Female", whatever the language
         "dateOfBirth": {"date": patient.date_of_birth.isoformat() if patient.date_of_birth else UNKNOWN_BIRTH_DATE},
         "email": patient.email or "",
         "additionalInfo": [],
@@ -177,8 +181,9 @@ def patient_to_contract(patient) -> dict:
 
 def contract_errors(errors: dict) -> dict[str, list[str]]:
     """Domain field errors -> the contract's field names (several domain fields may share one)."""
+    required = _("This field is required.")
     errors = {
-        field: [NAME_NEEDED if m == "This field is required." else m for m in messages]
+        field: [str(NAME_NEEDED) if m == required else m for m in messages]
         if field in ("given_name", "family_name") else messages
         for field, messages in errors.items()
     }
@@ -210,10 +215,10 @@ def envelope_exception_handler(exc, context):
         code = ALREADY_REGISTERED if isinstance(exc, PatientConflictError) else INVALID_FIELDS
         return failure(code, exc.message, exc.status_code, contract_errors(exc.errors))
     if isinstance(exc, RecursionError):
-        return failure(MALFORMED_BODY, "The JSON body is nested too deeply.", 400)
+        return failure(MALFORMED_BODY, _("The JSON body is nested too deeply."), 400)
     if isinstance(exc, DataError):
         # Last line of defence: the field rules should have refused a value the database cannot store.
-        return failure(INVALID_FIELDS, "A value in the request cannot be stored.", 400)
+        return failure(INVALID_FIELDS, _("A value in the request cannot be stored."), 400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if not isinstance(exc, exceptions.APIException):
@@ -225,7 +230,7 @@ def envelope_exception_handler(exc, context):
     if getattr(exc, "wait", None) is not None:
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
-        return failure(INVALID_FIELDS, "Some fields are not valid.", 400, flat_errors(exc.detail))
+        return failure(INVALID_FIELDS, _("Some fields are not valid."), 400, flat_errors(exc.detail))
     return failure(code, str(exc.detail), exc.status_code, headers=headers)
 
 

@@ -5,8 +5,10 @@ rule lives in patients/services.py and patients/validation.py. Its declared fiel
 contract as the OpenAPI schema shows it.
 """
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers
@@ -37,6 +39,7 @@ CONTRACT_TO_DOMAIN = {
     "groups": "groups",
     "verifications": "verifications",
     "province": "province",
+    "preferredLanguage": "preferred_language",  # an addition to the contract: optional
 }
 HEALTH_CARD_TO_DOMAIN = {"number": "number", "versionCode": "version_code", "province": "province",
                          "expiryDate": "expiry_date"}
@@ -50,6 +53,7 @@ DOMAIN_TO_CONTRACT.update({f"health_card.{d}": f"hcCard.{c}" for c, d in HEALTH_
 DOMAIN_TO_CONTRACT.update({"local_phone": "phone", "calling_code": "phone", "full_name": "firstName"})
 
 GENDERS = [g.value for g in Patient.Gender]
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
 @extend_schema_field({
@@ -122,17 +126,22 @@ class PatientWriteSerializer(serializers.Serializer):
     )
     province = serializers.CharField(required=False, allow_blank=True, max_length=2,
                                      help_text="Two-letter Canadian province/territory or US state code.")
+    preferredLanguage = serializers.ChoiceField(
+        choices=LANGUAGE_CODES, required=False, allow_blank=True, allow_null=True,
+        help_text="Optional (an addition to the contract): the language of the emails and text messages the "
+                  "patient receives, `en` or `fr` (`fr-CA` is read as `fr`). Empty or null: the clinic's language.",
+    )
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError({NON_FIELD: ["Send the patient as a JSON object."]})
+            raise serializers.ValidationError({NON_FIELD: [_("Send the patient as a JSON object.")]})
         values, errors = {}, {}
         for name, value in data.items():
             if name in READ_ONLY_FIELDS:
                 continue
             domain = CONTRACT_TO_DOMAIN.get(name)
             if domain is None:
-                errors[name] = ["Unknown field (field names are case-sensitive, e.g. firstName)."]
+                errors[name] = [_("Unknown field (field names are case-sensitive, e.g. firstName).")]
                 continue
             if domain == "health_card" and isinstance(value, dict):
                 value, card_errors = _health_card_to_domain(value)
@@ -150,7 +159,7 @@ def _health_card_to_domain(card: dict):
             continue
         domain = HEALTH_CARD_TO_DOMAIN.get(name)
         if domain is None:
-            errors[f"hcCard.{name}"] = ["Unknown field (use number, versionCode, province, expiryDate)."]
+            errors[f"hcCard.{name}"] = [_("Unknown field (use number, versionCode, province, expiryDate).")]
         else:
             values[domain] = value
     return values, errors
@@ -209,6 +218,7 @@ class PatientSerializer(serializers.Serializer):
     groups = serializers.SerializerMethodField()
     verifications = serializers.SerializerMethodField()
     province = serializers.CharField()
+    preferredLanguage = serializers.ChoiceField(choices=LANGUAGE_CODES, allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     warnings = serializers.SerializerMethodField()
@@ -241,6 +251,7 @@ class PatientSerializer(serializers.Serializer):
             "groups": self.get_groups(patient),
             "verifications": self.get_verifications(patient),
             "province": patient.province,
+            "preferredLanguage": patient.preferred_language or None,
             "createdAt": _datetime(patient.created_at),
             "updatedAt": _datetime(patient.updated_at),
             "warnings": self.get_warnings(patient),

@@ -5,6 +5,7 @@ contract's field names (patient_serializers.py), and the registration services, 
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
@@ -146,7 +147,7 @@ class PatientListView(PatientsApiView):
     def get(self, request):
         status = request.query_params.get("status") or None
         if status is not None and status not in Patient.Status.values:
-            raise FieldErrors({"status": [f"Use one of: {', '.join(Patient.Status.values)}."]})
+            raise FieldErrors({"status": [_("Use one of: %(values)s.") % {"values": ", ".join(Patient.Status.values)}]})
         patients = search_patients(self.organization, request.query_params.get("q", ""), status=status)
         page = self.paginate_queryset(
             patients.select_related("health_card").prefetch_related("providers", "groups", "verifications")

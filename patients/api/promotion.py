@@ -5,6 +5,7 @@ phone, email, gender, hcCard, ...), plus `confirmDuplicates`. The answer is the 
 the v1 API shows a patient, or the v1 error shape with `missing` (400) or `matches` (409) added.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -29,11 +30,11 @@ def contract_name(field: str) -> str:
 def read_promotion_body(data) -> tuple[dict, bool]:
     """(fields for promote_lead under domain names, confirm_duplicates) from the request body."""
     if not isinstance(data, dict):
-        raise FieldErrors({NON_FIELD: ["Send the fields as a JSON object."]})
+        raise FieldErrors({NON_FIELD: [_("Send the fields as a JSON object.")]})
     body = dict(data)
     confirm = body.pop(CONFIRM, False)
     if not isinstance(confirm, bool):
-        raise FieldErrors({CONFIRM: ["Send true or false."]})
+        raise FieldErrors({CONFIRM: [_("Send true or false.")]})
     fields = PatientWriteSerializer(data=body)
     fields.is_valid(raise_exception=True)
     return dict(fields.validated_data), confirm

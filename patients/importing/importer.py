@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from organizations.models import Organization
 from patients import metrics
@@ -29,6 +30,7 @@ from patients.importing.writing import (
 )
 from patients.models import HealthCard, Patient
 from patients.names import fold
+from patients.templatetags.intake import REASONS
 
 BATCH_SIZE = 2000
 MAX_KEPT_ERRORS = 10_000
@@ -177,10 +179,11 @@ class PatientImporter:
                                              "to see which row.")
         except UnicodeDecodeError:
             self._report(self.found)  # the rows read before the unreadable line
-            self.report.add_error(0, "", "The file is not UTF-8 text: save it as “CSV UTF-8” and try again.")
+            self.report.add_error(0, "", gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."))
         except csv.Error as exc:
             self._report(self.found)
-            self.report.add_error(0, "", f"The file is not a readable CSV file ({exc}).")
+            problem = gettext("The file is not a readable CSV file (%(problem)s).") % {"problem": exc}
+            self.report.add_error(0, "", problem)
         if not self.report.ok or self.dry_run:
             self.report.imported = 0
         else:
@@ -190,17 +193,18 @@ class PatientImporter:
 
     def _read_header(self, header) -> bool:
         if not header or not any(cell.strip() for cell in header):
-            self.report.add_error(0, "", "The file is empty: the first line must name the columns.")
+            self.report.add_error(0, "", gettext("The file is empty: the first line must name the columns."))
             return False
         self.columns = [normalize_column(h) for h in header]
         unknown = [h for h, c in zip(header, self.columns, strict=True)
                    if c and c not in COLUMNS and c not in IGNORED_COLUMNS]
         repeated = sorted({c for c in self.columns if c and self.columns.count(c) > 1})
         if unknown:
-            self.report.add_error(1, "", f"Unknown column(s): {', '.join(unknown)}. "
-                                         f"Known columns: {', '.join(COLUMNS)}.")
+            self.report.add_error(1, "", gettext("Unknown column(s): %(unknown)s. Known columns: %(known)s.") % {
+                "unknown": ", ".join(unknown), "known": ", ".join(COLUMNS)})
         if repeated:
-            self.report.add_error(1, "", f"Column(s) named twice: {', '.join(repeated)}.")
+            problem = gettext("Column(s) named twice: %(columns)s.") % {"columns": ", ".join(repeated)}
+            self.report.add_error(1, "", problem)
         return self.report.ok
 
     def _names(self, model) -> dict[str, object]:
@@ -309,9 +313,11 @@ class PatientImporter:
                         reasons.setdefault(line, {}).setdefault(_describe(number, given, family), []).append(why)
         messages = {}
         for line, who in reasons.items():
-            listed = "; ".join(f"{name} ({' and '.join(why)})" for name, why in list(who.items())[:3])
-            more = f" and {len(who) - 3} more" if len(who) > 3 else ""
-            messages[line] = f"Possibly already registered: {listed}{more}."
+            listed = "; ".join(f"{name} ({gettext(' and ').join(str(REASONS[w]) for w in why)})"
+                               for name, why in list(who.items())[:3])
+            if len(who) > 3:
+                listed += " " + gettext("and %(count)s more") % {"count": len(who) - 3}
+            messages[line] = gettext("Possibly already registered: %(listed)s.") % {"listed": listed}
         return messages
 
     # ---- writing ------------------------------------------------------------------------------

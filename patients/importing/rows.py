@@ -3,12 +3,20 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_lazy
+
 from organizations.models import PatientGroup, Provider
 from patients.errors import PatientRuleError
 from patients.form_fields import ERROR_FIELDS, HEALTH_CARD_FIELDS
 from patients.models import Patient
 from patients.names import fold
 from patients.services import clean_registration
+from patients.templatetags.intake import REASONS
+
+UNKNOWN_LINK = {
+    "providers": gettext_lazy("No provider named “%(name)s” in this organization."),
+    "groups": gettext_lazy("No group named “%(name)s” in this organization."),
+}
 
 TEXT_COLUMNS = (
     "given_name", "family_name", "preferred_name", "full_name", "gender", "date_of_birth", "email", "phone",
@@ -106,7 +114,8 @@ class RowChecker:
         """The row's registration values, or None when it is refused (its errors go to `found`)."""
         errors_before = len(found.errors)
         if len(cells) > len(self.columns):
-            found.add(line, "", f"This row has {len(cells)} values but the header names {len(self.columns)} columns.")
+            found.add(line, "", gettext("This row has %(values)s values but the header names %(columns)s columns.")
+                      % {"values": len(cells), "columns": len(self.columns)})
             found.rows_with_errors += 1
             return None
         data, card = {}, {}
@@ -128,12 +137,12 @@ class RowChecker:
                 if word == Patient.Status.LEAD:
                     as_lead = True
                 elif word not in ("", Patient.Status.ACTIVE):
-                    found.add(line, column, "Import active patients (active or empty) or leads (lead).")
+                    found.add(line, column, gettext("Import active patients (active or empty) or leads (lead)."))
             elif kind is _LINK:
                 for name in filter(None, (n.strip() for n in raw.strip().split(";"))):
                     pk = self.links[column].get(fold(name))
                     if pk is None:
-                        found.add(line, column, f"No {column[:-1]} named “{name}” in this organization.")
+                        found.add(line, column, str(UNKNOWN_LINK[column]) % {"name": name})
                     else:
                         links[column].append(pk)
         if any(card.values()):
@@ -165,17 +174,17 @@ class RowChecker:
             row.email_key = values["email"].lower()
             first = self.seen_emails.setdefault(row.email_key, line)
             if first != line:
-                problems.append(("email", f"Same email as line {first}."))
+                problems.append(("email", gettext("Same email as line %(line)s.") % {"line": first}))
         if values.get("emr_id") is not None:
             first = self.seen_emr_ids.setdefault(values["emr_id"], line)
             if first != line:
-                problems.append(("emr_id", f"Same EMR id as line {first}."))
+                problems.append(("emr_id", gettext("Same EMR id as line %(line)s.") % {"line": first}))
         if values.get("health_card"):
             card = values["health_card"]
             row.card_key = (card.province, card.number)
             first = self.seen_cards.setdefault(row.card_key, line)
             if first != line:
-                problems.append(("health_card_number", f"Same health card as line {first}."))
+                problems.append(("health_card_number", gettext("Same health card as line %(line)s.") % {"line": first}))
         if values.get("date_of_birth") and row.family_name_key:
             row.family_key = (row.family_name_key, values["date_of_birth"])
         if not self.allow_possible_duplicates:
@@ -189,8 +198,9 @@ class RowChecker:
                 if first != line:
                     reasons.append((first, "same family name and date of birth"))
             for first in sorted({f for f, _ in reasons}):
-                why = " and ".join(r for f, r in reasons if f == first)
-                problems.append(("", f"Possibly the same patient as line {first} ({why})."))
+                why = gettext(" and ").join(str(REASONS[r]) for f, r in reasons if f == first)
+                problems.append(("", gettext("Possibly the same patient as line %(line)s (%(why)s).")
+                                 % {"line": first, "why": why}))
         for column, message in problems:
             found.add(line, column, message)
         if problems:

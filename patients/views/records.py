@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from organizations.scoping import get_for_organization_or_404
@@ -11,7 +13,7 @@ from patients.access_log.selectors import recent_accesses
 from patients.actors import Actor
 from patients.errors import LeadIncompleteError, NotALeadError, PatientRuleError, PossibleDuplicatesError
 from patients.form_fields import card_number_as_sent
-from patients.forms import PatientForm
+from patients.forms import PatientForm, field_in_words
 from patients.models import Channel, HealthCard, Patient, Verification, health_card_of
 from patients.services import promote_lead, update_patient
 from patients.views.access import desk_actor, frontdesk_view, is_organization_admin
@@ -35,15 +37,14 @@ def _patient(request, pk, *, details=False):
 def _history(patient):
     """The latest changes to the patient and their health card, newest first, each with what changed."""
     rows = []
-    for model, what in ((Patient, "Record"), (HealthCard, "Health card")):
+    for model, what in ((Patient, _("Record")), (HealthCard, _("Health card"))):
         mine = model.history.filter(id=patient.pk) if model is Patient else model.history.filter(patient_id=patient.pk)
         versions = list(mine.order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1])
         # The extra version fetched is only there to tell what the oldest one shown changed.
         for newer, older in zip(versions[:HISTORY_LIMIT], versions[1:] + [None], strict=False):
             changed = []
             if older is not None and newer.history_type == "~":
-                labels = {f.name: f.verbose_name for f in model._meta.fields}
-                changed = [labels.get(name, name) for name in newer.diff_against(older).changed_fields
+                changed = [field_in_words(name, model) for name in newer.diff_against(older).changed_fields
                            if name not in HISTORY_HIDDEN]
             rows.append({"entry": newer, "what": what, "changed": changed})
     rows.sort(key=lambda r: r["entry"].history_date, reverse=True)
@@ -77,7 +78,7 @@ def _detail_page(request, patient, *, revealed=False):
     by_channel = {v.channel: v for v in patient.verifications.all()}
     verification_channels = [
         {"channel": c.value, "label": c.label, "destination": str(getattr(patient, c.value) or ""),
-         "verification": by_channel.get(c.value)}
+         "verification": by_channel.get(c.value), **CHANNEL_TEXTS[c.value]}
         for c in Verification.ChannelName
     ]
     return render(request, "patients/detail.html", {
@@ -89,6 +90,27 @@ def _detail_page(request, patient, *, revealed=False):
         # "Who accessed this record": for the organization's admins only.
         "accesses": recent_accesses(patient) if is_organization_admin(request) else None,
     })
+
+
+# Whole sentences per channel: French agrees them with the noun ("aucun courriel", "aucun numéro").
+CHANNEL_TEXTS = {
+    "email": {
+        "none_label": gettext_lazy("No email"),
+        "none_hint": gettext_lazy("No email on file: add one with Edit to verify it."),
+        "in_person_hint": gettext_lazy(
+            "“Verified in person”: only when you checked the email with the patient in front of you. "
+            "Your name is recorded."
+        ),
+    },
+    "phone": {
+        "none_label": gettext_lazy("No phone"),
+        "none_hint": gettext_lazy("No phone on file: add one with Edit to verify it."),
+        "in_person_hint": gettext_lazy(
+            "“Verified in person”: only when you checked the phone with the patient in front of you. "
+            "Your name is recorded."
+        ),
+    },
+}
 
 
 def _patient_form(request, patient, *, for_lead):
@@ -119,7 +141,7 @@ def patient_edit(request, pk):
     if request.method == "POST" and not _revealing(request) and form.is_valid():
         changes = form.changed_domain_data()
         if not changes:
-            messages.info(request, "Nothing was changed.")
+            messages.info(request, _("Nothing was changed."))
             return redirect("frontdesk:patient_detail", pk=patient.pk)
         try:
             update_patient(patient, changes, actor=desk_actor(request))
@@ -127,7 +149,7 @@ def patient_edit(request, pk):
             form.add_rule_errors(exc)
         else:
             record_access(actor=desk_actor(request), patient=patient, action=AccessAction.CHANGE, request=request)
-            messages.success(request, "The changes were saved.")
+            messages.success(request, _("The changes were saved."))
             for warning in getattr(patient, "health_card_warnings", []):
                 messages.warning(request, warning)
             return redirect("frontdesk:patient_detail", pk=patient.pk)
@@ -139,7 +161,7 @@ def patient_edit(request, pk):
 def complete_registration(request, pk):
     patient = _patient(request, pk)
     if not patient.is_lead and request.method == "GET":
-        messages.info(request, "This patient's registration is already complete.")
+        messages.info(request, _("This patient's registration is already complete."))
         return redirect("frontdesk:patient_detail", pk=patient.pk)
     form = _patient_form(request, patient, for_lead=False)
     context = {"form": form, "patient": patient}
@@ -158,7 +180,7 @@ def complete_registration(request, pk):
         except PossibleDuplicatesError as exc:
             context.update(duplicates_context(request, exc))
         except NotALeadError:
-            messages.info(request, "This patient's registration is already complete.")
+            messages.info(request, _("This patient's registration is already complete."))
             return redirect("frontdesk:patient_detail", pk=patient.pk)
         except LeadIncompleteError as exc:
             form.add_rule_errors(exc)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from organizations.scoping import get_for_organization_or_404
 from patients.access_log import AccessAction, record_access
@@ -17,7 +18,7 @@ from patients.views.once import new_form_token, save_once
 
 def saved_redirect(request, patient, saved_now):
     if not saved_now:
-        messages.info(request, "This form had already been saved; nothing new was created.")
+        messages.info(request, _("This form had already been saved; nothing new was created."))
     for warning in getattr(patient, "health_card_warnings", []):
         messages.warning(request, warning)
     return redirect("frontdesk:patient_saved", pk=patient.pk)

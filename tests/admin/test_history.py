@@ -22,7 +22,7 @@ def test_a_change_made_through_the_api_shows_the_keys_name(login, owner, organiz
     assert page.status_code == 200
     text = page.content.decode()
     assert text.count("API key: EMR bridge") >= 3  # registered, updated, and the health card
-    assert Channel.API.label in text
+    assert str(Channel.API.label) in text
     assert "Referrer:" in text and "Website" in text
     assert "<th scope=\"col\">actor</th>" in text
     records = page.context["page_obj"].object_list

@@ -61,7 +61,7 @@ def test_superuser_creates_an_organization(login, superuser):
 
 def test_memberships_are_listed_per_organization(login, owner, outsider, organization):
     text = login(owner).get(change_url(organization)).content.decode()
-    assert Membership.Role.ADMIN.label in text
+    assert str(Membership.Role.ADMIN.label) in text
 
 
 def test_an_organization_admin_sets_the_registration_policy(login, owner, organization):
