@@ -241,6 +241,7 @@ class QuickLeadForm(FrontDeskForm):
 
 # A domain field's name for staff, in their language (history of changes, messages).
 FIELD_LABELS = {name: field.label for name, field in PatientForm.base_fields.items() if field.label}
+FIELD_LABELS["health_card"] = _("Health card")
 
 
 def field_in_words(name: str, model=Patient) -> str:
@@ -250,7 +251,7 @@ def field_in_words(name: str, model=Patient) -> str:
         return label[:1].lower() + label[1:]
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
+    except (FieldDoesNotExist, AttributeError):  # AttributeError: a reverse relation
         return name.replace("_", " ")
 
 

@@ -165,7 +165,7 @@ def test_completing_a_registration_asks_for_what_the_clinic_requires(login, owne
     client = login(owner)
     lead = leads["complete"]
     page = client.get(page_url(lead))
-    assert page.context["missing"] == ["province", "health card"]
+    assert page.context["missing"] == ["province or state", "health card"]  # the form's labels, mid-sentence
     assert {"province", "health_card_number", "health_card_province"} <= set(page.context["form"].fields)
 
     data = {"given_name": "Cara", "family_name": "Complete", "date_of_birth": "1980-03-04", "gender": "female",

@@ -29,6 +29,7 @@ ANSWER_KEYS = {
     "id", "status", "mergedInto", "patientNo", "email", "username", "firstName", "lastName", "gender", "phone",
     "dateOfBirth", "roles", "meta", "unreadNotifications", "emrId", "referrer", "hcCard", "acceptsMarketing",
     "hasInsurance", "providers", "groups", "verifications", "province", "createdAt", "updatedAt", "warnings",
+    "preferredLanguage",  # an addition to the contract (optional; null when not set)
 }
 
 
