@@ -104,7 +104,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         patient = self.instance
         if not patient._state.adding:
-            self.initial["phone"] = patient.phone_as_typed()
+            self.initial["phone"] = patient.phone_for_reading()
             card = health_card_of(patient)
             if card is not None:
                 self.card_number = card.number
@@ -185,7 +185,7 @@ class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
         initial = {
             "given_name": lead.given_name, "family_name": lead.family_name, "date_of_birth": lead.date_of_birth,
             "gender": "" if lead.gender == Patient.Gender.UNKNOWN else lead.gender,
-            "phone": lead.phone_as_typed(), "email": lead.email,
+            "phone": lead.phone_for_reading(), "email": lead.email,
         }
         super().__init__(*args, initial=initial, **kwargs)
         # What the clinic's registration policy adds to a full patient can be filled in here too.

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from organizations.models import ApiKey, Organization, PatientGroup, Provider
 from organizations.scoping import OrganizationOwned, OrganizationScopedQuerySet
 from patients.names import fold, search_name
+from patients.phones import readable_phone
 
 
 class Channel(models.TextChoices):
@@ -205,6 +206,13 @@ class Patient(OrganizationOwned):
         if self.phone:
             return self.phone.as_international if international else str(self.phone)
         return " ".join(p for p in (self.calling_code, self.local_phone) if p)
+
+    def phone_for_reading(self) -> str:
+        """'(416) 555-0123' in the clinic's own region, '+33 1 23 45 67 89' for another country (not
+        E.164); a lead's calling code and local phone as they were sent."""
+        if self.phone:
+            return readable_phone(self.phone, self.organization.default_phone_region)
+        return self.phone_as_typed()
 
     def refresh_search_fields(self):
         self.search_name = search_name(self.given_name, self.family_name, self.preferred_name, self.full_name)

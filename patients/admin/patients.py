@@ -28,7 +28,6 @@ from patients.admin.leads import LeadPromotionMixin
 from patients.forms_admin import PatientAdminForm
 from patients.models import HealthCard, Patient, Verification
 from patients.pagination import EstimatedCountPaginator
-from patients.phones import readable_phone
 from patients.resources import PatientResource
 from patients.selectors import patient_search_filter
 
@@ -121,9 +120,7 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
 
     @admin.display(description=_("phone"))
     def phone_number(self, patient):
-        if patient.phone:
-            return readable_phone(patient.phone, patient.organization.default_phone_region)
-        return patient.phone_as_typed()
+        return patient.phone_for_reading()
 
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, patient):
