@@ -5,6 +5,7 @@ import uuid
 
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from organizations.models import PHONE_REGIONS
@@ -14,6 +15,7 @@ from patients.duplicates import find_possible_duplicates
 from patients.errors import PossibleDuplicatesError
 from patients.health_cards import PROVINCES, normalize_health_card_number
 from patients.models import Patient
+from patients.templatetags.intake import REASONS
 from patients.views.access import desk_actor, frontdesk_view
 
 LIVE_LIMIT = 10
@@ -83,11 +85,11 @@ def live_check(request):
                     request=request)
     return JsonResponse({"matches": [
         {
-            "name": m.patient.display_name or "(no name)",
+            "name": m.patient.display_name or _("(no name)"),
             "date_of_birth": m.patient.date_of_birth.isoformat() if m.patient.date_of_birth else None,
             "patient_number": m.patient.patient_number,
             "status": m.patient.get_status_display(),
-            "reasons": m.reasons,
+            "reasons": [str(REASONS.get(reason, reason)) for reason in m.reasons],  # in the clerk's language
             "url": reverse("frontdesk:patient_detail", args=[m.patient.pk]),
         }
         for m in matches

@@ -46,7 +46,9 @@
       box.textContent = "";
       if (!matches.length) { return; }
       var title = document.createElement("p");
-      title.innerHTML = "<strong>Possibly already registered:</strong>";
+      var strong = document.createElement("strong");
+      strong.textContent = box.getAttribute("data-title") || "Possibly already registered:";
+      title.appendChild(strong);
       var list = document.createElement("ul");
       matches.forEach(function (m) {
         var item = document.createElement("li");
@@ -54,9 +56,9 @@
         link.href = m.url;
         link.textContent = m.name;
         item.appendChild(link);
-        var number = m.patient_number ? "#" + m.patient_number : "lead";
-        item.appendChild(document.createTextNode(
-          " (" + (m.date_of_birth || "birth date unknown") + ", " + number + "): " + m.reasons.join(", ")));
+        var number = m.patient_number ? "#" + m.patient_number : (box.getAttribute("data-lead") || "lead");
+        var born = m.date_of_birth || box.getAttribute("data-unknown-birth") || "birth date unknown";
+        item.appendChild(document.createTextNode(" (" + born + ", " + number + "): " + m.reasons.join(", ")));
         list.appendChild(item);
       });
       box.appendChild(title);

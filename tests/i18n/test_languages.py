@@ -142,3 +142,13 @@ def test_the_intake_form_saves_the_preferred_language(desk, organization):
     answer = desk.post(REGISTER, data)
     assert answer.status_code == 302
     assert Patient.objects.get().preferred_language == "fr"
+
+
+def test_the_live_duplicate_check_speaks_the_clerks_language(desk, organization):
+    organization.language = "fr"
+    organization.save()
+    PatientFactory(organization=organization, phone="+15145550199")
+    found = desk.get(reverse("frontdesk:duplicates_check"), {"phone": "514 555 0199"}).json()["matches"]
+    assert found[0]["reasons"] == ["même téléphone"]
+    page = desk.get(REGISTER).content.decode()
+    assert 'data-title="Peut-être déjà inscrit :"' in page and 'data-lead="préinscription"' in page
