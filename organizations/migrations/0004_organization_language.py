@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0002_registration_policy'),
+        ('organizations', '0003_staff_sign_in_failures'),
     ]
 
     operations = [
