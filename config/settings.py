@@ -242,6 +242,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            # stderr (the default): a command's own output on stdout stays clean for scripts.
             "filters": ["request"],
             "formatter": env.str("LOG_FORMAT", default="json"),
         },
