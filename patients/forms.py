@@ -256,7 +256,8 @@ def field_in_words(name: str, model=Patient) -> str:
 
 
 class SearchForm(forms.Form):
-    STATUS_CHOICES = [("", _("All")), (Patient.Status.ACTIVE, _("Patients")), (Patient.Status.LEAD, _("Leads"))]
+    STATUS_CHOICES = [("", _("All")), (Patient.Status.ACTIVE, _("Patients")), (Patient.Status.LEAD, _("Leads")),
+                      (Patient.Status.ARCHIVED, _("Archived")), (Patient.Status.MERGED, _("Merged"))]
 
     q = forms.CharField(
         label=_("Search"), required=False, max_length=200,

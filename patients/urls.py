@@ -1,6 +1,6 @@
 """Front-desk pages (HTML). The API lives in patients/api/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from patients.views import access, duplicates, records, register, search
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("patients/<uuid:pk>/edit/", records.patient_edit, name="patient_edit"),
     path("patients/<uuid:pk>/complete/", records.complete_registration, name="complete_registration"),
     path("patients/<uuid:pk>/saved/", register.saved, name="patient_saved"),
+    path("", include("patients.merging.urls")),
 ]

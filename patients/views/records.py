@@ -14,6 +14,7 @@ from patients.actors import Actor
 from patients.errors import LeadIncompleteError, NotALeadError, PatientRuleError, PossibleDuplicatesError
 from patients.form_fields import card_number_as_sent
 from patients.forms import PatientForm, field_in_words
+from patients.merging.views import record_page_context, same_person_target, same_person_url
 from patients.models import Channel, HealthCard, Patient, Verification, health_card_of
 from patients.services import promote_lead, update_patient
 from patients.views.access import desk_actor, frontdesk_view, is_organization_admin
@@ -89,6 +90,7 @@ def _detail_page(request, patient, *, revealed=False):
         "history": _history(patient),
         # "Who accessed this record": for the organization's admins only.
         "accesses": recent_accesses(patient) if is_organization_admin(request) else None,
+        **record_page_context(patient, request.organization),
     })
 
 
@@ -160,6 +162,9 @@ def patient_edit(request, pk):
 @frontdesk_view
 def complete_registration(request, pk):
     patient = _patient(request, pk)
+    same_person = same_person_target(request) if request.method == "POST" else None
+    if same_person is not None:
+        return redirect(same_person_url(patient, same_person))
     if not patient.is_lead and request.method == "GET":
         messages.info(request, _("This patient's registration is already complete."))
         return redirect("frontdesk:patient_detail", pk=patient.pk)

@@ -9,6 +9,7 @@ from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
 from patients.errors import PatientRuleError, PossibleDuplicatesError
 from patients.forms import PatientForm, QuickLeadForm
+from patients.merging.views import same_person_target, same_person_url
 from patients.models import Channel, Patient
 from patients.services import register_patient
 from patients.views.access import desk_actor, frontdesk_view
@@ -32,6 +33,9 @@ def _intake(request, form_class, template, *, as_lead):
         if form.is_valid():
             actor = Actor.for_user(request.user, Channel.INTAKE)
             data = form.domain_data()
+            same_person = same_person_target(request)
+            if same_person is not None:
+                return _keep_as_lead_to_merge(request, form, template, data, actor, same_person)
 
             def save(confirmed):
                 return register_patient(org, data, actor=actor, as_lead=as_lead,
@@ -55,6 +59,19 @@ def _intake(request, form_class, template, *, as_lead):
     context["form"] = form
     status = 400 if form.errors else 409 if "duplicates" in context else 200
     return render(request, template, context, status=status)
+
+
+def _keep_as_lead_to_merge(request, form, template, data, actor, same_person):
+    """"Same person as …" on the duplicate warning: what was typed is kept as a lead (nothing is
+    lost), and the compare page opens to merge it into that record."""
+    org = request.organization
+    try:
+        lead, _ = save_once(org, form.cleaned_data["form_token"],
+                            lambda: register_patient(org, data, actor=actor, as_lead=True))
+    except PatientRuleError as exc:
+        form.add_rule_errors(exc)
+        return render(request, template, {"form": form}, status=400)
+    return redirect(same_person_url(lead, same_person))
 
 
 @frontdesk_view
