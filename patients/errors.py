@@ -103,7 +103,7 @@ class AlreadyMergedError(MergeRefusedError):
     code = "already_merged"
 
     def __init__(self, patient):
-        super().__init__(f"{patient} was already merged into another record.", "status")
+        super().__init__(_("%(patient)s was already merged into another record.") % {"patient": patient}, "status")
 
 
 class MergeChainError(MergeRefusedError):
@@ -115,7 +115,7 @@ class HealthCardConflictError(MergeRefusedError):
 
     def __init__(self, province: str):
         super().__init__(
-            f"Both records have a different {province} health card: choose which one the patient keeps "
-            '(keep "health_card").', "health_card",
+            _('Both records have a different %(province)s health card: choose which one the patient keeps '
+              '(keep "health_card").') % {"province": province}, "health_card",
         )
         self.province = province

@@ -8,6 +8,7 @@ renames them to its own contract's names.
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from patients import metrics
@@ -260,7 +261,7 @@ def _lock_current(patient: Patient):
     for field in Patient._meta.concrete_fields:
         setattr(patient, field.attname, getattr(stored, field.attname))
     if patient.is_merged:
-        raise MergeRefusedError("This record was merged into another one: change the surviving record.",
+        raise MergeRefusedError(_("This record was merged into another one: change the surviving record."),
                                 "status", "merged")
 
 

@@ -6,6 +6,7 @@ record is a patient again if it has a number, else a lead.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
@@ -19,10 +20,11 @@ def archive_patient(patient: Patient, *, actor: Actor, reason: str = "", request
     with transaction.atomic():
         (patient,) = lock_patients(patient)
         if patient.is_merged:
-            raise MergeRefusedError("A merged record cannot be archived: archive the surviving record.", "status",
-                                    "merged")
+            raise MergeRefusedError(_("A merged record cannot be archived: archive the surviving record."),
+                                    "status", "merged")
         if patient.is_archived:
-            raise MergeRefusedError(f"{patient} is already archived.", "status", "already_archived")
+            raise MergeRefusedError(_("%(patient)s is already archived.") % {"patient": patient}, "status",
+                                    "already_archived")
         patient.status = Patient.Status.ARCHIVED
         _save(patient, actor, _reason("Archived", str(reason or "").strip()))
         record_access(actor=actor, patient=patient, action=AccessAction.ARCHIVE, request=request)
@@ -33,7 +35,8 @@ def restore_patient(patient: Patient, *, actor: Actor, reason: str = "", request
     with transaction.atomic():
         (patient,) = lock_patients(patient)
         if not patient.is_archived:
-            raise MergeRefusedError(f"{patient} is not archived.", "status", "not_archived")
+            raise MergeRefusedError(_("%(patient)s is not archived.") % {"patient": patient}, "status",
+                                    "not_archived")
         patient.status = Patient.Status.ACTIVE if patient.patient_number else Patient.Status.LEAD
         _save(patient, actor, _reason("Restored", str(reason or "").strip()))
         record_access(actor=actor, patient=patient, action=AccessAction.RESTORE, request=request)

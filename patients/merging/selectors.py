@@ -2,16 +2,28 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from patients.merging.fields import CHOOSABLE, HEALTH_CARD, field_value
 from patients.merging.models import PatientMerge
 from patients.merging.services import card_conflict, choices_for  # noqa: F401  (card_conflict: for the pages)
 from patients.models import Patient
 
 LABELS = {
-    "given_name": "First name", "family_name": "Last name", "preferred_name": "Preferred name",
-    "gender": "Gender", "date_of_birth": "Date of birth", "email": "Email", "phone": "Phone",
-    "province": "Province or state", "emr_id": "EMR id", "referrer": "Referrer",
-    "accepts_marketing": "News and offers", "has_insurance": "Private insurance", HEALTH_CARD: "Health card",
+    "given_name": gettext_lazy("First name"),
+    "family_name": gettext_lazy("Last name"),
+    "preferred_name": gettext_lazy("Preferred name"),
+    "gender": gettext_lazy("Gender"),
+    "date_of_birth": gettext_lazy("Date of birth"),
+    "email": gettext_lazy("Email"),
+    "phone": gettext_lazy("Phone"),
+    "province": gettext_lazy("Province or state"),
+    "emr_id": gettext_lazy("EMR id"),
+    "referrer": gettext_lazy("Referrer"),
+    "accepts_marketing": gettext_lazy("News and offers"),
+    "has_insurance": gettext_lazy("Private insurance"),
+    HEALTH_CARD: gettext_lazy("Health card"),
 }
 
 
@@ -29,7 +41,7 @@ def _shown(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, dict):  # a health card: never the whole number on a comparison page
         number = value["number"]
         return f"{value['province']} {'•' * max(len(number) - 4, 0)}{number[-4:]}"

@@ -12,6 +12,7 @@ decided on what is committed, never on what the caller read earlier.
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patients import metrics
 from patients.access_log import AccessAction, record_accesses
@@ -66,13 +67,14 @@ def check_keep(keep) -> dict:
     if keep is None:
         return {}
     if not isinstance(keep, dict):
-        raise PatientRuleError({"keep": ['Send an object such as {"email": "merged"}.']})
+        raise PatientRuleError({"keep": [_('Send an object such as {"email": "merged"}.')]})
     errors = {}
     for field, choice in keep.items():
         if field not in CHOOSABLE:
-            errors[f"keep.{field}"] = [f"Not a field a merge chooses; use: {', '.join(CHOOSABLE)}."]
+            errors[f"keep.{field}"] = [_("Not a field a merge chooses; use: %(fields)s.")
+                                       % {"fields": ", ".join(CHOOSABLE)}]
         elif choice not in (MERGED, SURVIVOR):
-            errors[f"keep.{field}"] = ['Use "merged" or "survivor".']
+            errors[f"keep.{field}"] = [_('Use "merged" or "survivor".')]
     if errors:
         raise PatientRuleError(errors)
     return dict(keep)
@@ -100,22 +102,26 @@ def card_conflict(merged: Patient, survivor: Patient) -> str | None:
 
 def _refuse_unless_mergeable(merged: Patient, survivor: Patient):
     if merged.pk == survivor.pk:
-        raise MergeRefusedError("A record cannot be merged into itself.", "into", "same_record")
+        raise MergeRefusedError(_("A record cannot be merged into itself."), "into", "same_record")
     if merged.organization_id != survivor.organization_id:
-        raise MergeRefusedError("Both records must belong to the same organization.", "into", "other_organization")
+        raise MergeRefusedError(_("Both records must belong to the same organization."), "into",
+                                "other_organization")
     if merged.is_merged:
         raise AlreadyMergedError(merged)
     if survivor.is_merged:
         raise MergeChainError(
-            f"{survivor} was itself merged into another record: merge into that record instead.", "into")
+            _("%(patient)s was itself merged into another record: merge into that record instead.")
+            % {"patient": survivor}, "into")
     if Patient.objects.filter(merged_into=merged).exists():
         raise MergeChainError(
-            f"Other records were merged into {merged}: merge the other way, or undo those merges first.", "into")
+            _("Other records were merged into %(patient)s: merge the other way, or undo those merges first.")
+            % {"patient": merged}, "into")
     if survivor.is_archived:
-        raise MergeRefusedError(f"{survivor} is archived: restore it first.", "into", "survivor_archived")
+        raise MergeRefusedError(_("%(patient)s is archived: restore it first.") % {"patient": survivor}, "into",
+                                "survivor_archived")
     if survivor.is_lead and not merged.is_lead:
-        raise MergeRefusedError("A registered patient cannot be merged into a lead: merge the lead into the "
-                                "patient.", "into", "survivor_is_lead")
+        raise MergeRefusedError(_("A registered patient cannot be merged into a lead: merge the lead into the "
+                                  "patient."), "into", "survivor_is_lead")
 
 
 def _take(survivor: Patient, merged: Patient, field: str):
@@ -164,7 +170,7 @@ def _merge(merged, survivor, choices, reason, actor) -> PatientMerge:
     if not survivor.is_lead:
         missing = [f for f in missing_for_full_patient(survivor.organization, survivor) if f in fields_set]
         if missing:
-            raise PatientRuleError({f"keep.{f}": ["The surviving patient would have no valid value for this."]
+            raise PatientRuleError({f"keep.{f}": [_("The surviving patient would have no valid value for this.")]
                                     for f in missing})
     changed = [c for c in all_columns() if column_value(survivor, c) != survivor_before[c]]
 
@@ -199,10 +205,12 @@ def unmerge_patient(merged: Patient, *, actor: Actor, reason: str = "", request=
         with transaction.atomic():
             survivor_id = Patient.objects.filter(pk=merged.pk).values_list("merged_into_id", flat=True).first()
             if survivor_id is None:
-                raise MergeRefusedError(f"{merged} is not merged into another record.", "status", "not_merged")
+                raise MergeRefusedError(_("%(patient)s is not merged into another record.") % {"patient": merged},
+                                        "status", "not_merged")
             merged, survivor = lock_patients(merged, Patient(pk=survivor_id))
             if merged.merged_into_id != survivor.pk:  # undone (or undone and merged again) meanwhile
-                raise MergeRefusedError(f"{merged} is not merged into {survivor}.", "status", "not_merged")
+                raise MergeRefusedError(_("%(patient)s is not merged into another record.") % {"patient": merged},
+                                        "status", "not_merged")
             record = PatientMerge.objects.select_for_update().get(merged=merged, undone_at__isnull=True)
             record = _unmerge(record, merged, survivor, reason, actor)
             record_accesses(actor=actor, patients=[merged, survivor], action=AccessAction.UNMERGE, request=request,

@@ -4,6 +4,7 @@ archive and restore. They call patients/merging/services.py and archiving.py, wh
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.scoping import get_for_organization_or_404
@@ -52,7 +53,8 @@ def merge_into(request, pk, into):
         except PatientRuleError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"{merged} was merged into this record. Undo it from {merged}'s page.")
+            messages.success(request, _("%(merged)s was merged into this record; undo it from its page.")
+                             % {"merged": merged})
             return redirect("frontdesk:patient_detail", pk=survivor.pk)
     else:
         record_accesses(actor=desk_actor(request), patients=[merged, survivor], action=AccessAction.VIEW,
@@ -76,26 +78,26 @@ def unmerge(request, pk):
     except PatientRuleError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"The merge was undone: {record.merged} and {record.survivor} are two records "
-                                  "again.")
+        messages.success(request, _("The merge was undone: %(merged)s and %(survivor)s are two records again.")
+                         % {"merged": record.merged, "survivor": record.survivor})
         if record.kept_later_edits:
             labels = ", ".join(r.label for r in compare_records(record.merged, record.survivor)
                                if r.field in record.kept_later_edits)
-            messages.warning(request, f"Changed on {record.survivor} after the merge, so kept as they are: "
-                                      f"{labels}.")
+            messages.warning(request, _("Changed on %(survivor)s after the merge, so kept as they are: %(fields)s.")
+                             % {"survivor": record.survivor, "fields": labels})
     return redirect("frontdesk:patient_detail", pk=patient.pk)
 
 
 @require_POST
 @frontdesk_view
 def archive(request, pk):
-    return _status_change(request, pk, archive_patient, "{} was archived.")
+    return _status_change(request, pk, archive_patient, _("%(patient)s was archived."))
 
 
 @require_POST
 @frontdesk_view
 def restore(request, pk):
-    return _status_change(request, pk, restore_patient, "{} was restored.")
+    return _status_change(request, pk, restore_patient, _("%(patient)s was restored."))
 
 
 def _status_change(request, pk, service, done):
@@ -105,7 +107,7 @@ def _status_change(request, pk, service, done):
     except PatientRuleError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, done.format(patient))
+        messages.success(request, done % {"patient": patient})
     return redirect("frontdesk:patient_detail", pk=patient.pk)
 
 
