@@ -1,7 +1,8 @@
-"""Fill each history row's actor and channel from the actor the service attached to the instance."""
+"""Fill each history row's actor and channel from the actor the service attached to the instance,
+and let the instance know the row its save wrote."""
 
 from django.dispatch import receiver
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 
 @receiver(pre_create_historical_record)
@@ -13,3 +14,9 @@ def record_actor(sender, instance, history_instance, **kwargs):
     history_instance.history_channel = actor.channel
     if actor.user is not None and getattr(actor.user, "pk", None):
         history_instance.history_user = actor.user
+
+
+@receiver(post_create_historical_record)
+def remember_history_row(sender, instance, history_instance, **kwargs):
+    """The saved instance knows its new history row (the FHIR door's version id), without a query."""
+    instance.written_history = history_instance

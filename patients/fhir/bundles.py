@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fhir.resources.R4B.bundle import Bundle
 
-from patients.fhir.mapping import patient_resource
+from patients.fhir.mapping import Rendered, patient_resource
 from patients.fhir.versions import current_versions
 from patients.models import health_card_of
 
@@ -57,7 +57,14 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
     return rows, total, has_next
 
 
-def searchset(request, search, patients, resources, total, has_next, *, base_url) -> Bundle:
+def bundle(data: dict, entries: list) -> Rendered:
+    """A Bundle whose entries' resources are Rendered: the envelope is validated with the resources'
+    models (validated already, so not again) and sent with their data."""
+    model = Bundle.model_validate({**data, "entry": [{**e, "resource": e["resource"].model} for e in entries]})
+    return Rendered(model, {**data, "entry": [{**e, "resource": e["resource"].data} for e in entries]})
+
+
+def searchset(request, search, patients, resources, total, has_next, *, base_url) -> Rendered:
     """The Bundle for one page: `resources` are the page's FHIR Patients."""
     path = request.build_absolute_uri(request.path)
 
@@ -70,11 +77,8 @@ def searchset(request, search, patients, resources, total, has_next, *, base_url
         links.append(link("next", search.offset + search.count))
     if search.offset > 0:
         links.append(link("previous", max(search.offset - search.count, 0)))
-    bundle = {
-        "resourceType": "Bundle", "type": "searchset", "link": links,
-        "entry": [{"fullUrl": f"{base_url}Patient/{p.pk}", "resource": r, "search": {"mode": "match"}}
-                  for p, r in zip(patients, resources, strict=True)],
-    }
+    data = {"resourceType": "Bundle", "type": "searchset", "link": links}
     if total is not None:
-        bundle["total"] = total
-    return Bundle.model_validate(bundle)
+        data["total"] = total
+    return bundle(data, [{"fullUrl": f"{base_url}Patient/{p.pk}", "resource": r, "search": {"mode": "match"}}
+                         for p, r in zip(patients, resources, strict=True)])

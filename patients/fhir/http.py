@@ -21,6 +21,7 @@ from organizations.resolution import resolve_caller
 from patients.actors import Actor
 from patients.api.throttling import ApiKeyThrottle
 from patients.errors import PatientRuleError
+from patients.fhir.mapping import Rendered
 from patients.fhir.outcome import FhirError, operation_outcome
 from patients.models import Channel
 
@@ -59,8 +60,14 @@ class FhirNegotiation(DefaultContentNegotiation):
 
 
 def fhir_response(resource, status=200, *, headers=None, media_type=FHIR_JSON) -> HttpResponse:
-    """A validated fhir.resources model (or None for an empty body) as the HTTP answer."""
-    body = resource.model_dump_json(exclude_none=True) if resource is not None else b""
+    """A validated resource (a fhir.resources model, or a Rendered: validated, sent as its data),
+    or None for an empty body, as the HTTP answer."""
+    if resource is None:
+        body = b""
+    elif isinstance(resource, Rendered):
+        body = json.dumps(resource.data, ensure_ascii=False, separators=(",", ":")).encode()
+    else:
+        body = resource.model_dump_json(exclude_none=True)
     response = HttpResponse(body, status=status, content_type=f"{media_type}; charset=utf-8")
     for name, value in (headers or {}).items():
         response[name] = value

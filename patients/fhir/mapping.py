@@ -10,6 +10,7 @@ and not stored; the patient number and `meta` are the server's and are ignored o
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from localflavor.ca.ca_provinces import PROVINCE_CHOICES
@@ -45,9 +46,24 @@ class Version:
     last_updated: object  # a datetime
 
 
-def patient_resource(patient, version: Version | None, *, health_card=None, providers=None,
-                     verifications=None) -> FhirPatient:
-    """`patient` (a Patient or a historical row) as a validated FHIR Patient.
+@dataclass
+class Rendered:
+    """A resource we send: validated by fhir.resources (`model`), sent as the JSON data it was
+    validated from (`data`), which is cheaper to write than the model's own serializer."""
+
+    model: object
+    data: dict
+
+
+def patient_resource(patient, version: Version | None, **shown) -> Rendered:
+    """`patient` (a Patient or a historical row) as a validated FHIR Patient (see patient_json)."""
+    data = patient_json(patient, version, **shown)
+    return Rendered(FhirPatient.model_validate(data), data)
+
+
+def patient_json(patient, version: Version | None, *, health_card=None, providers=None,
+                 verifications=None) -> dict:
+    """`patient` (a Patient or a historical row) as FHIR Patient JSON data.
 
     `health_card`, `providers`, `verifications` ({channel: status}): what to show; None shows none.
     A historical row shows its phone as stored (E.164) or, for a lead, the calling code and local phone.
@@ -55,7 +71,7 @@ def patient_resource(patient, version: Version | None, *, health_card=None, prov
     organization = patient.organization
     resource: dict = {"resourceType": "Patient", "id": str(patient.id)}
     if version is not None:
-        meta = {"lastUpdated": version.last_updated.isoformat()}
+        meta = {"lastUpdated": version.last_updated.astimezone(UTC).isoformat().replace("+00:00", "Z")}
         if version.version_id is not None:
             meta["versionId"] = str(version.version_id)
         resource["meta"] = meta
@@ -117,7 +133,7 @@ def patient_resource(patient, version: Version | None, *, health_card=None, prov
         resource["generalPractitioner"] = [
             {"identifier": {"system": system, "value": str(p.pk)}, "display": p.name} for p in providers
         ]
-    return FhirPatient.model_validate(resource)
+    return resource
 
 
 def parse_patient(data: dict) -> FhirPatient:

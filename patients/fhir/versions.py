@@ -22,6 +22,12 @@ def current_versions(patients) -> dict:
     return {p.pk: found.get(p.pk) or Version(None, p.updated_at) for p in patients}
 
 
+def written_version(patient) -> Version | None:
+    """The version the last save of this very instance wrote (None if it wrote no history row)."""
+    row = getattr(patient, "written_history", None)
+    return Version(row.history_id, row.history_date) if row is not None else None
+
+
 def current_version(patient) -> Version:
     return current_versions([patient])[patient.pk]
 

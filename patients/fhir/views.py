@@ -6,12 +6,11 @@ from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.http import http_date
-from fhir.resources.R4B.bundle import Bundle
 
 from organizations.scoping import get_for_organization_or_404
 from patients.access_log import AccessAction, record_access, record_accesses
 from patients.errors import PatientRuleError
-from patients.fhir.bundles import page_of, patients_for_answer, resources_for, searchset
+from patients.fhir.bundles import bundle, page_of, patients_for_answer, resources_for, searchset
 from patients.fhir.capability import capability_statement
 from patients.fhir.conditional import lock_condition
 from patients.fhir.http import FhirView
@@ -20,8 +19,8 @@ from patients.fhir.mapping import incoming_patient, patient_resource
 from patients.fhir.matching import find_matches, read_parameters
 from patients.fhir.outcome import FhirError
 from patients.fhir.search import RESULT_PARAMETERS, parse_search
-from patients.fhir.versions import current_version, health_card_as_of, historical_patient
-from patients.models import Patient
+from patients.fhir.versions import current_version, health_card_as_of, historical_patient, written_version
+from patients.models import Patient, health_card_of
 from patients.services import missing_for_full_patient, promote_lead, register_patient, update_patient
 
 FORM = "application/x-www-form-urlencoded"
@@ -85,15 +84,22 @@ class PatientsView(FhirView):
         return self.respond(searchset(request, search, rows, resources, total, has_next, base_url=base_url(request)))
 
     def answer_with(self, patient, status=200, *, created=False, action=AccessAction.CHANGE):
+        """The answer to a write (or a conditional create's match): the patient as stored."""
         patient = patient if created else self.one_patient(patient.pk)
         self.log(patient, action)
-        version = current_version(patient)
+        version = (created and written_version(patient)) or current_version(patient)
         headers = version_headers(version)
         if created:
             suffix = f"/_history/{version.version_id}" if version.version_id is not None else ""
             headers["Location"] = f"{base_url(self.request)}Patient/{patient.pk}{suffix}"
         if "return=minimal" in self.request.headers.get("Prefer", "").replace(" ", ""):
             return self.respond(None, status, headers)
+        if created:
+            # register_patient's answer carries its card and providers; this door states no verifications.
+            patient.organization = self.organization
+            resource = patient_resource(patient, version, health_card=health_card_of(patient),
+                                        providers=list(patient.providers.all()), verifications={})
+            return self.respond(resource, status, headers)
         return self.respond(self.resource(patient, version), status, headers)
 
 
@@ -111,14 +117,16 @@ class PatientTypeView(PatientsView):
         as_lead = incoming.active is False or (
             incoming.active is not True and not (data.get("date_of_birth") and data.get("phone")))
         try:
+            if condition is None:
+                patient = register_patient(self.organization, data, actor=self.actor, as_lead=as_lead)
+                return self.answer_with(patient, 201, created=True)
             with transaction.atomic():
-                if condition is not None:
-                    lock_condition(self.organization, condition.normalized)
-                    found = list(self.patients().filter(condition.condition).order_by("-created_at")[:2])
-                    if len(found) > 1:
-                        raise FhirError(412, "More than one patient matches If-None-Exist.", code="multiple-matches")
-                    if found:
-                        return self.answer_with(found[0], 200, action=AccessAction.VIEW)
+                lock_condition(self.organization, condition.normalized)
+                found = list(self.patients().filter(condition.condition).order_by("-created_at")[:2])
+                if len(found) > 1:
+                    raise FhirError(412, "More than one patient matches If-None-Exist.", code="multiple-matches")
+                if found:
+                    return self.answer_with(found[0], 200, action=AccessAction.VIEW)
                 patient = register_patient(self.organization, data, actor=self.actor, as_lead=as_lead)
         except PatientRuleError as exc:
             raise incoming.rule_error(exc) from exc
@@ -252,12 +260,7 @@ class PatientMatchView(PatientsView):
         resources = resources_for(patients, self.organization)
         self.log_page(patients)
         base = base_url(request)
-        bundle = Bundle.model_validate({
-            "resourceType": "Bundle", "type": "searchset", "total": len(scored),
-            "entry": [{
-                "fullUrl": f"{base}Patient/{p.pk}", "resource": r,
-                "search": {"mode": "match", "score": s,
-                           "extension": [{"url": MATCH_GRADE_EXTENSION, "valueCode": g}]},
-            } for (p, s, g), r in zip(scored, resources, strict=True)],
-        })
-        return self.respond(bundle)
+        return self.respond(bundle({"resourceType": "Bundle", "type": "searchset", "total": len(scored)}, [{
+            "fullUrl": f"{base}Patient/{p.pk}", "resource": r,
+            "search": {"mode": "match", "score": s, "extension": [{"url": MATCH_GRADE_EXTENSION, "valueCode": g}]},
+        } for (p, s, g), r in zip(scored, resources, strict=True)]))

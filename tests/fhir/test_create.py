@@ -176,3 +176,23 @@ def test_a_condition_never_matches_another_organizations_patient(fhir, other_fhi
     response = fhir.post("Patient", jane(), HTTP_IF_NONE_EXIST=card_condition())
     assert response.status_code == 201
     assert Patient.objects.count() == 2
+
+
+def test_the_created_answer_is_what_a_read_answers(fhir, organization):
+    ada = ProviderFactory(organization=organization, name="Dr. Ada Chen")
+    created = fhir.post("Patient", jane(generalPractitioner=[{"reference": f"Practitioner/{ada.pk}"}]))
+    read = fhir.get(f"Patient/{parsed(created).id}")
+    assert created.content == read.content
+    assert created["ETag"] == read["ETag"]
+
+
+def test_a_create_costs_a_fixed_number_of_queries(fhir, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parsed(fhir.post("Patient", jane(identifier=[], telecom=[{"system": "phone", "value": "4165550100"}])))
+    with CaptureQueriesContext(connection) as queries:
+        assert fhir.post("Patient", jane()).status_code == 201
+    # the service's transaction (a savepoint and its release in a test), the health card and the patient with
+    # their history rows, the patient number; the access event. Nothing is read back.
+    assert len(queries) == 8, [q["sql"][:80] for q in queries]

@@ -27,7 +27,16 @@ def patient(organization):
 
 def render(patient, **kwargs):
     version = Version(7, datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC))
-    return patient_resource(patient, version, **kwargs)
+    return patient_resource(patient, version, **kwargs).model
+
+
+def test_the_json_sent_is_what_fhir_resources_validated(patient):
+    """Resources are sent as the data they were validated from: the same JSON as the model's own."""
+    ada = ProviderFactory(organization=patient.organization, name="Dr. Ada Chen")
+    version = Version(7, datetime.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=datetime.UTC))
+    rendered = patient_resource(patient, version, health_card=patient.health_card, providers=[ada],
+                                verifications={"email": "pending"})
+    assert rendered.model.model_dump(mode="json", exclude_none=True) == rendered.data
 
 
 def test_identifiers_patient_number_health_card_and_emr_id(patient):
