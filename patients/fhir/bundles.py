@@ -7,18 +7,20 @@ counted up to EXACT_TOTAL_UP_TO matches, and left out beyond that (or with `_tot
 
 from urllib.parse import urlencode
 
+from django.db.models import Prefetch
 from fhir.resources.R4B.bundle import Bundle
 
 from patients.fhir.mapping import Rendered, patient_resource
 from patients.fhir.versions import current_versions
-from patients.models import health_card_of
+from patients.models import Patient, health_card_of
 
 EXACT_TOTAL_UP_TO = 1_000
 
 
 def patients_for_answer(queryset):
-    """What a resource shows, read with the patients: card, providers, verifications."""
-    return queryset.select_related("health_card").prefetch_related("providers", "verifications")
+    """What a resource shows, read with the patients: card, providers, verifications, merged records."""
+    merged = Prefetch("merged_records", queryset=Patient.objects.only("id", "merged_into_id").order_by("created_at"))
+    return queryset.select_related("health_card").prefetch_related("providers", "verifications", merged)
 
 
 def resources_for(patients, organization, versions=None) -> list:
@@ -32,6 +34,7 @@ def resources_for(patients, organization, versions=None) -> list:
             patient, versions[patient.pk], health_card=health_card_of(patient),
             providers=list(patient.providers.all()),
             verifications={ver.channel: ver.status for ver in patient.verifications.all()},
+            replaces=[merged.pk for merged in patient.merged_records.all()],
         ))
     return resources
 

@@ -3,7 +3,8 @@
 Out: identifiers (patient number MR, health card JHN with its version code and expiry, EMR id),
 name (official, and the preferred name as `usual`), telecom (phone, email, each with its
 verification status), gender, birthDate, address.state (province), generalPractitioner
-(providers by identifier), active (false for a lead or an archived patient), meta from history.
+(providers by identifier), active (false for a lead, an archived or a merged record), link
+(replaced-by / replaces between a merged record and its survivor), meta from history.
 
 In: the same elements. Elements we do not keep (address lines, contact, photo, ...) are accepted
 and not stored; the patient number and `meta` are the server's and are ignored on input.
@@ -62,11 +63,13 @@ def patient_resource(patient, version: Version | None, **shown) -> Rendered:
 
 
 def patient_json(patient, version: Version | None, *, health_card=None, providers=None,
-                 verifications=None) -> dict:
+                 verifications=None, replaces=()) -> dict:
     """`patient` (a Patient or a historical row) as FHIR Patient JSON data.
 
     `health_card`, `providers`, `verifications` ({channel: status}): what to show; None shows none.
     A historical row shows its phone as stored (E.164) or, for a lead, the calling code and local phone.
+    A merged record links to the record it was merged into (`replaced-by`); `replaces`: the ids of
+    the records merged into this one.
     """
     organization = patient.organization
     resource: dict = {"resourceType": "Patient", "id": str(patient.id)}
@@ -128,6 +131,11 @@ def patient_json(patient, version: Version | None, *, health_card=None, provider
         resource["birthDate"] = patient.date_of_birth.isoformat()
     if patient.province:
         resource["address"] = [{"state": patient.province, "country": "CA" if patient.province in CANADIAN else "US"}]
+    links = [{"other": {"reference": f"Patient/{merged_id}"}, "type": "replaces"} for merged_id in replaces]
+    if patient.merged_into_id:
+        links.insert(0, {"other": {"reference": f"Patient/{patient.merged_into_id}"}, "type": "replaced-by"})
+    if links:
+        resource["link"] = links
     if providers:
         system = organization_system(organization, "provider")
         resource["generalPractitioner"] = [

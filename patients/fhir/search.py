@@ -22,7 +22,7 @@ from patients.fhir.outcome import FhirError
 from patients.health_cards import normalize_health_card_number
 from patients.models import HealthCard, Patient
 from patients.names import fold
-from patients.selectors import IsAnyOf, name_filter
+from patients.selectors import HIDDEN_BY_DEFAULT, IsAnyOf, name_filter
 
 # name -> (type, what it matches): the CapabilityStatement lists these.
 PARAMETERS = {
@@ -38,7 +38,8 @@ PARAMETERS = {
     "phone": ("token", "A phone number in any format (read in the organization's region)."),
     "email": ("token", "An email address, case ignored."),
     "telecom": ("token", "A phone number or an email address (phone|..., email|... accepted)."),
-    "active": ("token", "true: active patients; false: leads and archived patients."),
+    "active": ("token", "true: active patients; false: leads, archived and merged records. Without active, "
+                        "_id or identifier, archived and merged records are left out."),
 }
 DEFINITIONS = {name: f"http://hl7.org/fhir/SearchParameter/{'Resource-id' if name == '_id' else 'Patient-' + name}"
                for name in PARAMETERS}
@@ -50,6 +51,9 @@ DEFINITIONS.update(phone="http://hl7.org/fhir/SearchParameter/individual-phone",
                    birthdate="http://hl7.org/fhir/SearchParameter/individual-birthdate",
                    gender="http://hl7.org/fhir/SearchParameter/individual-gender")
 RESULT_PARAMETERS = {"_count", "_offset", "_total", "_format"}
+# As on every door, archived and merged records are left out of a search unless it asks for them by id,
+# identifier or `active`; they are read as active=false, a merged one with a replaced-by link.
+SHOW_HIDDEN = {"_id", "identifier", "active"}
 DEFAULT_COUNT, MAX_COUNT = 20, 100
 NOTHING = Q(pk__in=[])
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -93,6 +97,8 @@ def parse_search(pairs, organization, *, strict: bool = False) -> Search:
         search.normalized.append((key, canonical))
         search.used.append((key, value))
     search.normalized.sort()
+    if not {name.partition(":")[0] for name, _ in search.used} & SHOW_HIDDEN:
+        search.condition &= ~Q(status__in=HIDDEN_BY_DEFAULT)
     return search
 
 

@@ -188,8 +188,8 @@ def test_a_search_page_costs_a_fixed_number_of_queries(fhir, organization):
     with CaptureQueriesContext(connection) as queries:
         response = fhir.get("Patient", {"_count": "25"})
     assert response.status_code == 200
-    # API key, page (with cards), count, providers, verifications, versions, access events (one INSERT)
-    assert len(queries) == 7, [q["sql"] for q in queries]
+    # API key, page (with cards), count, providers, verifications, merged records, versions, access events (one INSERT)
+    assert len(queries) == 8, [q["sql"] for q in queries]
 
 
 def test_search_needs_a_key():
