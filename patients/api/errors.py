@@ -181,6 +181,10 @@ def server_error(request):
                             status=500)
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(500, message, code="server_error"), status=500)
+    if request.path.startswith("/fhir/"):
+        from patients.fhir.http import server_error_response
+
+        return server_error_response(request)
     page = loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")})
     return HttpResponseServerError(page)
 

@@ -126,7 +126,7 @@ class FhirView(APIView):
         error = as_fhir_error(exc)
         if error is None:
             logger.exception("FHIR request failed", exc_info=exc)
-            error = FhirError(500, "The server could not answer this request.", code="exception")
+            error = server_error_outcome(self.request)
         media_type = getattr(self.request, "accepted_media_type", None) or FHIR_JSON
         response = fhir_response(operation_outcome(error.issues), error.status, headers=error.headers,
                                  media_type=media_type)
@@ -166,3 +166,15 @@ def not_found_outcome(request) -> HttpResponse:
     """handler404 under /fhir/: an unknown address (or resource type) as an OperationOutcome."""
     return fhir_response(operation_outcome([("not-found", f"Nothing is served at {request.path}; this server "
                                               "has Patient and metadata only.", None)]), 404)
+
+
+def server_error_outcome(request) -> FhirError:
+    """A bug, as an OperationOutcome quoting the request id (its log line carries the traceback)."""
+    request_id = getattr(request, "request_id", "") or getattr(getattr(request, "_request", None), "request_id", "")
+    return FhirError(500, f"Something went wrong on our side. Quote request id {request_id or '(none)'} to support.",
+                     code="exception")
+
+
+def server_error_response(request) -> HttpResponse:
+    """handler500 under /fhir/."""
+    return fhir_response(operation_outcome(server_error_outcome(request).issues), 500)

@@ -115,3 +115,18 @@ def test_a_bad_resource_names_the_fhir_paths_of_its_bad_elements(fhir):
 def test_a_resource_of_another_type_is_400(fhir):
     result = outcome(fhir.post("Patient", {"resourceType": "Observation", "status": "final"}), 400)
     assert expressions(result) == ["Patient.resourceType"]
+
+
+def test_a_bug_is_a_500_outcome_quoting_the_request_id(fhir, monkeypatch):
+    from patients.fhir import views
+
+    def broken(base_url):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "capability_statement", broken)
+    response = fhir.get("metadata")
+
+    result = outcome(response, 500)
+    assert result.issue[0].code == "exception"
+    assert response["X-Request-ID"] in result.issue[0].diagnostics
+    assert "a bug" not in response.content.decode()
