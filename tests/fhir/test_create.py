@@ -193,6 +193,6 @@ def test_a_create_costs_a_fixed_number_of_queries(fhir, organization):
     parsed(fhir.post("Patient", jane(identifier=[], telecom=[{"system": "phone", "value": "4165550100"}])))
     with CaptureQueriesContext(connection) as queries:
         assert fhir.post("Patient", jane()).status_code == 201
-    # the service's transaction (a savepoint and its release in a test), the health card and the patient with
-    # their history rows, the patient number; the access event. Nothing is read back.
-    assert len(queries) == 8, [q["sql"][:80] for q in queries]
+    # the API key; the service's transaction (a savepoint and its release in a test), the health card and the
+    # patient with their history rows, the patient number; the access event. Nothing is read back.
+    assert len(queries) == 9, [q["sql"][:80] for q in queries]
