@@ -2,7 +2,8 @@
 
 Out: identifiers (patient number MR, health card JHN with its version code and expiry, EMR id),
 name (official, and the preferred name as `usual`), telecom (phone, email, each with its
-verification status), gender, birthDate, address.state (province), generalPractitioner
+verification status), gender, birthDate, address.state (province), communication (the preferred
+language, a BCP 47 code), generalPractitioner
 (providers by identifier), active (false for a lead, an archived or a merged record), link
 (replaced-by / replaces between a merged record and its survivor), meta from history.
 
@@ -13,6 +14,7 @@ and not stored; the patient number and `meta` are the server's and are ignored o
 from dataclasses import dataclass, field
 from datetime import UTC
 
+from django.conf import settings
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from localflavor.ca.ca_provinces import PROVINCE_CHOICES
 from pydantic import ValidationError
@@ -32,13 +34,15 @@ from patients.fhir.outcome import FhirError, pydantic_path
 from patients.models import Patient, Verification
 
 CANADIAN = {code for code, _ in PROVINCE_CHOICES}
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
 NOT_OFFICIAL = ("usual", "nickname", "old", "anonymous", "maiden", "temp")
 # The fields a PUT replaces (absent from the body = cleared), with the value that clears each.
 REPLACED = {
     "given_name": "", "family_name": "", "preferred_name": "", "gender": Patient.Gender.UNKNOWN,
     "date_of_birth": None, "phone": "", "email": "", "province": "", "emr_id": None, "health_card": None,
-    "providers": [],
+    "providers": [], "preferred_language": "",
 }
+BCP_47 = "urn:ietf:bcp:47"
 
 
 @dataclass
@@ -131,6 +135,10 @@ def patient_json(patient, version: Version | None, *, health_card=None, provider
         resource["birthDate"] = patient.date_of_birth.isoformat()
     if patient.province:
         resource["address"] = [{"state": patient.province, "country": "CA" if patient.province in CANADIAN else "US"}]
+    if patient.preferred_language:
+        code = patient.preferred_language
+        resource["communication"] = [{"language": {"coding": [
+            {"system": BCP_47, "code": code, "display": str(LANGUAGE_NAMES.get(code, code))}]}, "preferred": True}]
     links = [{"other": {"reference": f"Patient/{merged_id}"}, "type": "replaces"} for merged_id in replaces]
     if patient.merged_into_id:
         links.insert(0, {"other": {"reference": f"Patient/{patient.merged_into_id}"}, "type": "replaced-by"})
@@ -209,6 +217,7 @@ DEFAULT_PATHS = {
     "phone": "Patient.telecom", "calling_code": "Patient.telecom", "local_phone": "Patient.telecom",
     "email": "Patient.telecom", "province": "Patient.address.state", "emr_id": "Patient.identifier",
     "health_card": "Patient.identifier", "providers": "Patient.generalPractitioner",
+    "preferred_language": "Patient.communication",
 }
 
 
@@ -232,6 +241,7 @@ def incoming_patient(data: dict, organization) -> Incoming:
             got.data["province"] = address["state"]
             got.paths["province"] = f"Patient.address[{i}].state"
             break
+    _language(data.get("communication") or [], got)
     _identifiers(data.get("identifier") or [], organization, got)
     _practitioners(data.get("generalPractitioner"), organization, got)
     return got
@@ -252,6 +262,19 @@ def _names(names, got):
         i, name = usual
         got.data["preferred_name"] = name.get("text") or " ".join(name.get("given") or [])
         got.paths["preferred_name"] = f"Patient.name[{i}]"
+
+
+def _language(communication, got):
+    """The preferred language (or the first one): a BCP 47 code such as fr or fr-CA, or its text."""
+    chosen = next(((i, c) for i, c in enumerate(communication) if c.get("preferred")), None)
+    chosen = chosen or (next(enumerate(communication)) if communication else None)
+    if chosen is None:
+        return
+    i, item = chosen
+    language = item.get("language") or {}
+    codes = [c.get("code") for c in language.get("coding") or [] if c.get("system") in (BCP_47, None) and c.get("code")]
+    got.data["preferred_language"] = codes[0] if codes else language.get("text") or ""
+    got.paths["preferred_language"] = f"Patient.communication[{i}].language"
 
 
 def _telecom(points, got):

@@ -196,3 +196,17 @@ def test_a_create_costs_a_fixed_number_of_queries(fhir, organization):
     # the API key; the service's transaction (a savepoint and its release in a test), the health card and the
     # patient with their history rows, the patient number; the access event. Nothing is read back.
     assert len(queries) == 9, [q["sql"][:80] for q in queries]
+
+
+def test_the_preferred_language_is_read_from_communication(fhir):
+    body = jane(communication=[{"language": {"text": "English"}},
+                               {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "fr-CA"}]},
+                                "preferred": True}])
+    created = parsed(fhir.post("Patient", body))
+    assert Patient.objects.get(pk=created.id).preferred_language == "fr"
+    assert created.communication[0].language.coding[0].code == "fr"
+
+
+def test_a_language_we_do_not_speak_is_422_at_its_element(fhir):
+    body = jane(communication=[{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "de"}]}}])
+    assert expressions(outcome(fhir.post("Patient", body), 422)) == ["Patient.communication[0].language"]

@@ -147,3 +147,11 @@ def test_round_trip_keeps_every_mapped_field(patient, organization):
     assert got.data["emr_id"] == "777"
     assert got.data["providers"] == [str(ada.pk)]
     assert got.data["date_of_birth"] == "1985-04-12"
+
+
+def test_the_preferred_language_is_communication(organization):
+    patient = PatientFactory(organization=organization, preferred_language="fr")
+    (item,) = render(patient).communication
+    assert item.preferred is True
+    assert [(c.system, c.code, c.display) for c in item.language.coding] == [("urn:ietf:bcp:47", "fr", "Français")]
+    assert render(PatientFactory(organization=organization)).communication is None
