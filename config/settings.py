@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "organizations.middleware.ClinicLocaleMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "patients.strict_input.StrictInputMiddleware",
     # Last: turns a locked-out staff sign-in into the same answer as a wrong password.
     "axes.middleware.AxesMiddleware",
 ]
@@ -178,7 +179,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["patients.api.strict.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "patients.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -66,7 +66,7 @@ class PatientCleaner:
 
     def clean(self, *, allow_unknown_birth_date=False, unchecked_phone_parts=False):
         data = self.data
-        self._refuse_nul_characters()
+        self._refuse_unstorable_text()
         for field, limit in TEXT_FIELDS.items():
             if field in data:
                 text = "" if data[field] is None else str(data[field])
@@ -103,15 +103,16 @@ class PatientCleaner:
         self._clean_health_card()
         self._check_trust()
 
-    def _refuse_nul_characters(self):
-        # PostgreSQL cannot store NUL in text or JSON: refuse it here rather than fail on save.
+    def _refuse_unstorable_text(self):
+        # PostgreSQL cannot store NUL or lone surrogates in text or JSON: refuse them here, on every
+        # door, rather than fail on save.
         for field, value in self.data.items():
             if field == "health_card" and isinstance(value, dict):
                 for sub, sub_value in value.items():
-                    if _has_nul(sub) or _has_nul(sub_value):
-                        self.error(f"health_card.{sub}", _("Remove the invalid (NUL) character."))
-            elif _has_nul(value):
-                self.error(field, _("Remove the invalid (NUL) character."))
+                    if v.has_unstorable_text(sub) or v.has_unstorable_text(sub_value):
+                        self.error(f"health_card.{v.printable_key(sub)}", str(v.UNSTORABLE_TEXT_MESSAGE))
+            elif v.has_unstorable_text(value):
+                self.error(field, str(v.UNSTORABLE_TEXT_MESSAGE))
 
     def _clean_emr_id(self, value):
         if value in (None, ""):
@@ -249,16 +250,6 @@ class PatientCleaner:
     def raise_if_errors(self):
         if self.errors:
             raise PatientRuleError(self.errors)
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 def _is_uuid(value) -> bool:

@@ -326,6 +326,7 @@ class IdempotencyRecord(OrganizationOwned):
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
+    response_headers = models.JSONField(default=dict, blank=True)  # those a replay repeats (Location)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -54,6 +54,52 @@ class FieldError(ValueError):
         self.message = message
 
 
+# Text PostgreSQL cannot store: NUL, and the lone UTF-16 surrogates JSON's "\ud800" escapes produce
+# (no valid UTF-8 encodes them). The one rule for every door; see `unstorable_text`.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT_MESSAGE = gettext_lazy(
+    "Remove the invalid character (NUL or a lone UTF-16 surrogate): it cannot be stored."
+)
+
+
+def has_unstorable_text(value) -> bool:
+    """Whether `value` (text, or JSON-like lists and objects, keys included) holds text no database
+    column can store."""
+    return bool(unstorable_text(value))
+
+
+def unstorable_text(value, path: str = "") -> list[str]:
+    """The dotted paths in `value` where unstorable text sits ("" for `value` itself); a key that is
+    itself unstorable is named with its characters escaped, so the path can be shown and stored."""
+    if isinstance(value, str):
+        return [path] if _UNSTORABLE.search(value) else []
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = printable_key(key)
+            where = f"{path}.{name}" if path else name
+            if isinstance(key, str) and _UNSTORABLE.search(key):
+                found.append(where)
+            else:
+                found.extend(unstorable_text(item, where))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.extend(unstorable_text(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def printable_key(key) -> str:
+    """A key as it can be shown back: unstorable characters written as JSON escapes (\\u0000)."""
+    text = str(key)
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _UNSTORABLE.search(text) else text
+
+
+def validate_storable_text(value):
+    """A Django/DRF validator (forms, serializers): ValidationError on unstorable text."""
+    if has_unstorable_text(value):
+        raise ValidationError(UNSTORABLE_TEXT_MESSAGE, code="unstorable")
+
+
 def clean_phone(raw, region: str) -> str:
     """A phone number as typed (any spacing, dashes, brackets; a leading + for another country)
     to E.164, read in the organization's region. Letters are refused."""

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -33,6 +32,7 @@ from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
 from patients.api.authentication import PatientTokenAuthentication, signed_in_patient
 from patients.api.errors import ErrorSerializer, error_body, rename_errors
+from patients.api.strict import StrictJSONParser, StrictSerializer, refuse_wrong_json_types
 from patients.api.throttling import AccountThrottle
 from patients.errors import PatientRuleError, SignInError, TooManyRequestsError
 from patients.models import Channel, Patient, Verification
@@ -55,7 +55,7 @@ def _errors(*statuses):
 
 
 class AccountView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
     throttle_classes = [AccountThrottle]
     contract_field_names = CONTRACT_FIELD_NAMES
@@ -93,7 +93,7 @@ class IsSignedInPatient(BasePermission):
 
 # --- sign-in, sign-out ----------------------------------------------------------------------------
 
-class SignInRequest(serializers.Serializer):
+class SignInRequest(StrictSerializer):
     username = serializers.CharField(max_length=400, help_text="`email#organization-slug`, e.g. ana@example.com#maple")
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
@@ -106,6 +106,7 @@ class SignInAnswer(serializers.Serializer):
 
 
 class SignInView(AccountView):
+    contract_field_names: dict = {}  # its username is the patient's username, not the email
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_scope = "sign_in"
@@ -188,6 +189,7 @@ class MeView(AccountView):
         refused = {key: [_("This field cannot be changed here.")] for key in data if key not in ME_FIELDS}
         if refused:
             raise PatientRuleError(refused)
+        refuse_wrong_json_types(MeSerializer().fields, data)
         patient = request.auth.patient
         changes = {ME_FIELDS[key]: value for key, value in data.items()}
         update_patient(patient, changes, actor=self.me(patient))
@@ -276,7 +278,7 @@ class StartVerificationView(VerificationView):
         return Response(render_verification(row), status=status.HTTP_202_ACCEPTED)
 
 
-class ConfirmRequest(serializers.Serializer):
+class ConfirmRequest(StrictSerializer):
     code = serializers.CharField(max_length=20, help_text="The 6-digit code.")
 
 

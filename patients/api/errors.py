@@ -25,11 +25,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from operations.requests import with_request_id
+from patients.api import strict
 from patients.errors import PatientConflictError, PatientRuleError, PossibleDuplicatesError
 
 logger = logging.getLogger(__name__)
 
-NON_FIELD = "nonFieldErrors"
+NON_FIELD = strict.NON_FIELD
 
 CODES = {
     400: "invalid",

@@ -24,6 +24,7 @@ from patients.models import IdempotencyRecord
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 REPLAY_HEADER = "Idempotent-Replayed"
+REPLAYED_HEADERS = ("Location",)  # besides the status and body, what a replay repeats
 
 
 def caller_scope(caller) -> str:
@@ -62,7 +63,8 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
         raise IdempotencyKeyReused()
     if record.response_status is None:
         raise IdempotencyKeyInProgress()
-    return Response(record.response_body, status=record.response_status, headers={REPLAY_HEADER: "true"})
+    headers = {**(record.response_headers or {}), REPLAY_HEADER: "true"}
+    return Response(record.response_body, status=record.response_status, headers=headers)
 
 
 def run_idempotently(request, caller, produce) -> Response:
@@ -84,7 +86,8 @@ def run_idempotently(request, caller, produce) -> Response:
             response = produce()
             record.response_status = response.status_code
             record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            record.save(update_fields=["response_status", "response_body"])
+            record.response_headers = {h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)}
+            record.save(update_fields=["response_status", "response_body", "response_headers"])
     except _SeenBefore:
         record = IdempotencyRecord.objects.for_organization(organization).filter(key=stored_key).first()
         if record is None:

@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -28,6 +27,7 @@ from organizations.authentication import ApiKeyAuthentication
 from patients.actors import Actor
 from patients.api import patient_docs as docs
 from patients.api.errors import rename_errors
+from patients.api.strict import JsonTyped, StrictJSONParser, StrictSerializer
 from patients.api.throttling import ApiKeyThrottle
 from patients.errors import PatientConflictError, PatientRuleError
 from patients.models import Verification
@@ -46,6 +46,7 @@ METHOD_NOT_ALLOWED = "6"  # 405: only POST
 TOO_MANY_REQUESTS = "7"  # 429
 FORBIDDEN = "8"  # 403
 OTHER_ERROR = "9"  # any other refusal (e.g. 404)
+PAYLOAD_TOO_LARGE = "10"  # 413: the body is over the size limit
 
 # Domain field -> the contract's field name, for errors.
 CONTRACT_FIELDS = {
@@ -89,13 +90,21 @@ class TextField(serializers.CharField):
         return data
 
 
+class GenderChoiceField(JsonTyped, serializers.ChoiceField):
+    json_types = (str,)
+    type_message = gettext_lazy("Send Male or Female.")
+
+
 class DateOfBirthSerializer(serializers.Serializer):
     date = serializers.CharField(help_text="YYYY-MM-DD. Send 1111-01-01 (unknown) when isLead is true.")
 
 
 @extend_schema_field(DateOfBirthSerializer)
-class DateOfBirthField(serializers.Field):
+class DateOfBirthField(JsonTyped, serializers.Field):
     """`{"date": "YYYY-MM-DD"}` -> the date text; the service reads and checks it."""
+
+    json_types = (dict,)
+    type_message = 'Send the date of birth as {"date": "YYYY-MM-DD"} (1111-01-01 when unknown, leads only).'
 
     default_error_messages = {
         "required": gettext_lazy("This field is required."),
@@ -111,7 +120,7 @@ class DateOfBirthField(serializers.Field):
         return data["date"]
 
 
-class RegisterPatientRequestSerializer(serializers.Serializer):
+class RegisterPatientRequestSerializer(StrictSerializer):
     isLead = StrictBooleanField(help_text="true: a lead; only gender and the date's format are checked.")
     preferredName = TextField(help_text="Required when isLead is false; can be empty (or left out) for a lead.")
     fullName = TextField(help_text="Given name(s) then family name; required when isLead is false, can be empty "
@@ -119,7 +128,7 @@ class RegisterPatientRequestSerializer(serializers.Serializer):
     callingCode = TextField(help_text="e.g. +971. Required when isLead is false; can be empty for a lead.")
     localPhone = TextField(help_text="e.g. 561231231. Required when isLead is false; can be empty for a lead.")
     email = TextField(help_text="Optional; null or empty for none.")
-    gender = serializers.ChoiceField(
+    gender = GenderChoiceField(
         choices=["Male", "Female"], error_messages={"invalid_choice": gettext_lazy("Send Male or Female.")},
         help_text="Male or Female. Always required.",
     )
@@ -190,12 +199,12 @@ def contract_errors(errors: dict) -> dict[str, list[str]]:
     return rename_errors(errors, CONTRACT_FIELDS, non_field="__all__")
 
 
+def envelope_error(code: str, message: str, errors: dict | None = None) -> dict:
+    return with_request_id({"data": None, "status": code, "message": str(message), "errors": errors or {}})
+
+
 def failure(code: str, message: str, http_status: int, errors: dict | None = None, headers=None) -> Response:
-    return Response(
-        with_request_id({"data": None, "status": code, "message": message, "errors": errors or {}}),
-        status=http_status,
-        headers=headers,
-    )
+    return Response(envelope_error(code, message, errors), status=http_status, headers=headers)
 
 
 # Refusals raised by DRF itself, in the order they are checked.
@@ -288,7 +297,7 @@ class RegisterPatientView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self):

@@ -14,6 +14,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers
 
 from patients.api.errors import NON_FIELD
+from patients.api.strict import JsonTyped, json_type_errors
 from patients.health_cards import PROVINCES
 from patients.models import Patient, Verification
 from patients.verification import status_by_channel
@@ -65,8 +66,18 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
                    "Also accepted: M, F, O, U and any letter case.",
     "example": "female",
 })
-class GenderField(serializers.Field):
-    pass
+class GenderField(JsonTyped, serializers.Field):
+    json_types = (str, dict)
+    type_message = 'Send the gender as text, or an object {"value": ...}.'
+
+
+@extend_schema_field({
+    "oneOf": [{"type": "string", "enum": list(Verification.Status.values)}, {"type": "boolean"}],
+    "description": "A status; true and false are read as verified and unverified.",
+})
+class VerificationStatusField(JsonTyped, serializers.Field):
+    json_types = (str, bool)
+    type_message = "Send a status (text), or true or false."
 
 
 class HealthCardWriteSerializer(serializers.Serializer):
@@ -78,10 +89,8 @@ class HealthCardWriteSerializer(serializers.Serializer):
 
 
 class VerificationsSerializer(serializers.Serializer):
-    email = serializers.ChoiceField(choices=Verification.Status.choices, required=False,
-                                    help_text="true and false are read as verified and unverified.")
-    phone = serializers.ChoiceField(choices=Verification.Status.choices, required=False,
-                                    help_text="true and false are read as verified and unverified.")
+    email = VerificationStatusField(required=False)
+    phone = VerificationStatusField(required=False)
 
 
 class PatientWriteSerializer(serializers.Serializer):
@@ -135,7 +144,7 @@ class PatientWriteSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError({NON_FIELD: [_("Send the patient as a JSON object.")]})
-        values, errors = {}, {}
+        values, errors = {}, json_type_errors(self.fields, data)
         for name, value in data.items():
             if name in READ_ONLY_FIELDS:
                 continue

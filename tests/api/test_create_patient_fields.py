@@ -29,7 +29,6 @@ VALID = [
     ({"meta": {"a": {"b": [1, 2]}}}, "meta", {"a": {"b": [1, 2]}}),
     ({"unreadNotifications": 7}, "unreadNotifications", 7),
     ({"emrId": 123456789}, "emrId", 123456789),
-    ({"emrId": "42"}, "emrId", 42),
     ({"referrer": "patient-1234"}, "referrer", "patient-1234"),
     ({"acceptsMarketing": True}, "acceptsMarketing", True),
     ({"hasInsurance": True}, "hasInsurance", True),
@@ -79,6 +78,7 @@ INVALID = [
     ({"unreadNotifications": "many"}, "unreadNotifications", "whole number"),
     ({"unreadNotifications": 2**40}, "unreadNotifications", "too large"),
     ({"emrId": "abc"}, "emrId", "number"),
+    ({"emrId": "42"}, "emrId", "whole number"),  # a number, not text that looks like one
     ({"emrId": -5}, "emrId", "positive"),
     ({"emrId": 1.5}, "emrId", "whole"),
     ({"referrer": "r" * 201}, "referrer", "200"),

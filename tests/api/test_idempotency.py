@@ -18,6 +18,16 @@ def test_a_repeat_with_the_same_key_and_body_replays_the_first_answer(api, body)
     assert Patient.objects.count() == 1
 
 
+def test_a_replay_is_identical_to_the_first_answer_status_location_and_body(api, body):
+    first = create(api, body, HTTP_IDEMPOTENCY_KEY="order-1")
+    again = create(api, body, HTTP_IDEMPOTENCY_KEY="order-1")
+
+    assert first["Location"].endswith(first.json()["id"])
+    assert again.status_code == first.status_code
+    assert (again["Location"], again.content) == (first["Location"], first.content)
+    assert again["Content-Type"] == first["Content-Type"]
+
+
 def test_the_same_key_with_a_different_body_is_a_422(api, body):
     create(api, body, HTTP_IDEMPOTENCY_KEY="order-1")
 
