@@ -210,6 +210,7 @@ SPECTACULAR_SETTINGS = {
         "PatientStatusEnum": "patients.models.Patient.Status",
         "PatientGenderEnum": "patients.api.patient_serializers.GENDERS",
     },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "patients.api.schema.finish_schema"],
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -17,7 +17,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, BasePermission
@@ -32,8 +33,14 @@ from patients.access_log import AccessAction, record_access
 from patients.actors import Actor
 from patients.api.authentication import PatientTokenAuthentication, signed_in_patient
 from patients.api.errors import ErrorSerializer, error_body, rename_errors
+from patients.api.patient_serializers import (
+    EmailOrEmptyField,
+    ProvinceOrEmptyField,
+    VerificationStatusesSerializer,
+)
 from patients.api.strict import StrictJSONParser, StrictSerializer, refuse_wrong_json_types
 from patients.api.throttling import AccountThrottle
+from patients.cleaning import TEXT_FIELDS
 from patients.errors import PatientRuleError, SignInError, TooManyRequestsError
 from patients.models import Channel, Patient, Verification
 from patients.services import update_patient
@@ -93,7 +100,7 @@ class IsSignedInPatient(BasePermission):
 
 # --- sign-in, sign-out ----------------------------------------------------------------------------
 
-class SignInRequest(StrictSerializer):
+class SignIn(StrictSerializer):
     username = serializers.CharField(max_length=400, help_text="`email#organization-slug`, e.g. ana@example.com#maple")
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
@@ -112,14 +119,14 @@ class SignInView(AccountView):
     throttle_scope = "sign_in"
 
     @extend_schema(
-        operation_id="patient_sign_in", tags=["Patient accounts"], request=SignInRequest,
+        operation_id="signIn", tags=["Patient accounts"], request=SignIn,
         responses={200: SignInAnswer, **_errors(400, 401, 429)},
         summary="Sign in as a patient",
         description="Answers a patient token valid for 12 hours. Every refusal (unknown username, wrong or "
                     "unset password, account locked for 15 minutes after 10 failures in a row) is the same 401.",
     )
     def post(self, request):
-        form = SignInRequest(data=self.body(request))
+        form = SignIn(data=self.body(request))
         form.is_valid(raise_exception=True)
         token, raw = accounts.sign_in(form.validated_data["username"], form.validated_data["password"])
         return Response({
@@ -133,7 +140,7 @@ class SignOutView(AccountView):
     throttle_scope = "sign_in"
 
     @extend_schema(
-        operation_id="patient_sign_out", tags=["Patient accounts"], request=None,
+        operation_id="signOut", tags=["Patient accounts"], request=None,
         responses={204: None, **_errors(401, 403, 429)}, summary="Revoke the patient token sent with this request",
     )
     def post(self, request):
@@ -150,15 +157,16 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True, help_text="`email#organization-slug`; follows the email.")
     firstName = serializers.CharField(source="given_name", read_only=True)
     lastName = serializers.CharField(source="family_name", read_only=True)
-    preferredName = serializers.CharField(source="preferred_name", required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True, help_text="Changing it resets its verification.")
-    phone = serializers.CharField(required=False, allow_blank=True, help_text="E.164; changing it resets its "
-                                                                                 "verification.")
-    province = serializers.CharField(required=False, allow_blank=True)
+    preferredName = serializers.CharField(source="preferred_name", required=False, allow_blank=True,
+                                          max_length=TEXT_FIELDS["preferred_name"])
+    email = EmailOrEmptyField(required=False, allow_blank=True, help_text="Changing it resets its verification.")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=250,
+                                  help_text="E.164 in answers; changing it resets its verification.")
+    province = ProvinceOrEmptyField(required=False, allow_blank=True)
     acceptsMarketing = serializers.BooleanField(source="accepts_marketing", required=False)
     verifications = serializers.SerializerMethodField(help_text='{"email": "verified", "phone": "unverified"}')
 
-    @extend_schema_field(serializers.DictField(child=serializers.ChoiceField(choices=Verification.Status.choices)))
+    @extend_schema_field(VerificationStatusesSerializer)
     def get_verifications(self, patient):
         return verification.status_by_channel(patient)
 
@@ -169,7 +177,7 @@ class MeView(AccountView):
     throttle_scope = "verification"
 
     @extend_schema(
-        operation_id="patient_me", tags=["Patient accounts"], responses={200: MeSerializer, **_errors(401, 403)},
+        operation_id="getMe", tags=["Patient accounts"], responses={200: MeSerializer, **_errors(401, 403, 429)},
         summary="The signed-in patient's contact details",
     )
     def get(self, request):
@@ -178,8 +186,8 @@ class MeView(AccountView):
         return Response(MeSerializer(patient).data)
 
     @extend_schema(
-        operation_id="patient_me_update", tags=["Patient accounts"], request=MeSerializer,
-        responses={200: MeSerializer, **_errors(400, 401, 403, 409)},
+        operation_id="updateMe", tags=["Patient accounts"], request=MeSerializer,
+        responses={200: MeSerializer, **_errors(400, 401, 403, 409, 429)},
         summary="Change the signed-in patient's contact details",
         description=f"Only {', '.join(ME_FIELDS)} can be changed. A new email or phone resets that "
                     "channel to unverified; a new email also changes the username.",
@@ -234,6 +242,13 @@ def render_verification(row: Verification) -> dict:
     return answer
 
 
+PATH_PARAMETERS = [
+    OpenApiParameter("patient_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The patient's `id`."),
+    OpenApiParameter("channel", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(verification.CHANNELS),
+                     description="email or phone."),
+]
+
+
 class VerificationView(AccountView):
     authentication_classes = [ApiKeyAuthentication, PatientTokenAuthentication, SessionAuthentication]
     throttle_scope = "verification"
@@ -263,7 +278,7 @@ class VerificationView(AccountView):
 
 class StartVerificationView(VerificationView):
     @extend_schema(
-        operation_id="patient_verification_start", tags=["Contact verification"], request=None,
+        operation_id="startVerification", tags=["Contact verification"], request=None, parameters=PATH_PARAMETERS,
         responses={202: VerificationAnswer, **_errors(400, 401, 403, 404, 409, 429)},
         summary="Send a one-time code to the patient's email address or phone number",
         description="Channel `email` or `phone`. The code (6 digits, valid 10 minutes) is delivered in the "
@@ -278,13 +293,14 @@ class StartVerificationView(VerificationView):
         return Response(render_verification(row), status=status.HTTP_202_ACCEPTED)
 
 
-class ConfirmRequest(StrictSerializer):
+class VerificationCode(StrictSerializer):
     code = serializers.CharField(max_length=20, help_text="The 6-digit code.")
 
 
 class ConfirmVerificationView(VerificationView):
     @extend_schema(
-        operation_id="patient_verification_confirm", tags=["Contact verification"], request=ConfirmRequest,
+        operation_id="confirmVerification", tags=["Contact verification"], request=VerificationCode,
+        parameters=PATH_PARAMETERS,
         responses={200: VerificationAnswer, **_errors(400, 401, 403, 404, 409, 429)},
         summary="Confirm the one-time code: the channel becomes verified",
         description="Allowed for the patient themself and for staff (a code the patient reads out); not for API "
@@ -297,7 +313,7 @@ class ConfirmVerificationView(VerificationView):
                 "An API key can send a code but not confirm it: the patient confirms it, signed in, or the "
                 "front desk enters it."
             )
-        form = ConfirmRequest(data=self.body(request))
+        form = VerificationCode(data=self.body(request))
         form.is_valid(raise_exception=True)
         row = verification.confirm_verification(patient, channel, form.validated_data["code"], actor=actor)
         record_access(actor=actor, patient=patient, action=AccessAction.CHANGE, request=request)

@@ -27,10 +27,12 @@ from organizations.authentication import ApiKeyAuthentication
 from patients.actors import Actor
 from patients.api import patient_docs as docs
 from patients.api.errors import rename_errors
+from patients.api.patient_serializers import VerificationStatusesSerializer
 from patients.api.strict import JsonTyped, StrictJSONParser, StrictSerializer
 from patients.api.throttling import ApiKeyThrottle
+from patients.cleaning import PHONE_PART_LIMITS, TEXT_FIELDS
 from patients.errors import PatientConflictError, PatientRuleError
-from patients.models import Verification
+from patients.models import Patient
 from patients.services import register_patient
 from patients.validation import UNKNOWN_BIRTH_DATE
 from patients.verification import status_by_channel
@@ -47,6 +49,8 @@ TOO_MANY_REQUESTS = "7"  # 429
 FORBIDDEN = "8"  # 403
 OTHER_ERROR = "9"  # any other refusal (e.g. 404)
 PAYLOAD_TOO_LARGE = "10"  # 413: the body is over the size limit
+ERROR_CODES = [INVALID_FIELDS, MALFORMED_BODY, NOT_AUTHENTICATED, ALREADY_REGISTERED, UNSUPPORTED_MEDIA_TYPE,
+               METHOD_NOT_ALLOWED, TOO_MANY_REQUESTS, FORBIDDEN, OTHER_ERROR, PAYLOAD_TOO_LARGE]
 
 # Domain field -> the contract's field name, for errors.
 CONTRACT_FIELDS = {
@@ -77,12 +81,14 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class TextField(serializers.CharField):
-    """Text kept exactly as sent (no trimming); null counts as empty."""
+    """Text kept exactly as sent (no trimming); null counts as empty. `limit`: the length the
+    registration rules allow, shown in the schema (they check it, with their own message)."""
 
     default_error_messages = {"invalid": gettext_lazy("Send text (a JSON string).")}
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, limit=None, **kwargs):
         super().__init__(allow_blank=True, allow_null=True, trim_whitespace=False, required=False, **kwargs)
+        self.max_length = limit
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -120,14 +126,18 @@ class DateOfBirthField(JsonTyped, serializers.Field):
         return data["date"]
 
 
-class RegisterPatientRequestSerializer(StrictSerializer):
+class RegisterPatientSerializer(StrictSerializer):
     isLead = StrictBooleanField(help_text="true: a lead; only gender and the date's format are checked.")
-    preferredName = TextField(help_text="Required when isLead is false; can be empty (or left out) for a lead.")
-    fullName = TextField(help_text="Given name(s) then family name; required when isLead is false, can be empty "
+    preferredName = TextField(limit=TEXT_FIELDS["preferred_name"],
+                              help_text="Required when isLead is false; can be empty (or left out) for a lead.")
+    fullName = TextField(limit=TEXT_FIELDS["full_name"],
+                         help_text="Given name(s) then family name; required when isLead is false, can be empty "
                                    "(or left out) for a lead. Kept and returned exactly as sent.")
-    callingCode = TextField(help_text="e.g. +971. Required when isLead is false; can be empty for a lead.")
-    localPhone = TextField(help_text="e.g. 561231231. Required when isLead is false; can be empty for a lead.")
-    email = TextField(help_text="Optional; null or empty for none.")
+    callingCode = TextField(limit=PHONE_PART_LIMITS["calling_code"],
+                            help_text="e.g. +971. Required when isLead is false; can be empty for a lead.")
+    localPhone = TextField(limit=PHONE_PART_LIMITS["local_phone"],
+                           help_text="e.g. 561231231. Required when isLead is false; can be empty for a lead.")
+    email = TextField(limit=254, help_text="Optional; null or empty for none.")
     gender = GenderChoiceField(
         choices=["Male", "Female"], error_messages={"invalid_choice": gettext_lazy("Send Male or Female.")},
         help_text="Male or Female. Always required.",
@@ -154,18 +164,17 @@ class ContractPatientSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     clinicId = serializers.UUIDField(help_text="The organization of the API key.")
-    patientNo = serializers.CharField(help_text='The patient number as a string; "-1" for a lead.')
+    patientNo = serializers.RegexField(r"^(-1|\d+)$", help_text='The patient number as a string; "-1" for a lead.')
     fullName = serializers.CharField()
     preferredName = serializers.CharField()
     callingCode = serializers.CharField()
     localPhone = serializers.CharField()
-    gender = serializers.CharField()
+    gender = serializers.ChoiceField(choices=[g.label for g in Patient.Gender])
     dateOfBirth = DateOfBirthSerializer(help_text="1111-01-01 when unknown.")
     email = serializers.CharField(help_text='"" when none.')
     additionalInfo = serializers.ListField(child=serializers.DictField(), help_text="Always empty.")
     insuranceInfo = serializers.ListField(child=serializers.DictField(), help_text="Always empty.")
-    verifications = serializers.DictField(
-        child=serializers.ChoiceField(choices=Verification.Status.values),
+    verifications = VerificationStatusesSerializer(
         help_text="Addition to the contract: {\"email\": status, \"phone\": status}.",
     )
 
@@ -274,13 +283,15 @@ CONTRACT_EXAMPLE_REQUEST = {
 
 class PatientEnvelopeSerializer(serializers.Serializer):
     data = inline_serializer("RegisterPatientData", {"patient": ContractPatientSerializer()})
-    status = serializers.CharField(help_text='"0"')
+    status = serializers.ChoiceField(choices=[OK], help_text='"0"')
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
     data = serializers.JSONField(allow_null=True, help_text="null")
-    status = serializers.CharField(help_text="Non-zero: 1 invalid fields, 2 malformed body, 3 bad key, "
-                                             "4 already registered, 5 not JSON, 6 wrong method, 7 throttled")
+    status = serializers.ChoiceField(
+        choices=ERROR_CODES, help_text="Non-zero: 1 invalid fields, 2 malformed body, 3 bad key, 4 already "
+                                       "registered, 5 not JSON, 6 wrong method, 7 throttled, 8 forbidden, 9 other, "
+                                       "10 body too large")
     message = serializers.CharField()
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -314,9 +325,10 @@ class RegisterPatientView(APIView):
             "or health card: a clinic requiring them registers leads here and completes them by promotion."
             "\n\nThe envelope's `status`: `0` success; `1` invalid fields "
             "(400); `2` malformed body (400); `3` missing or bad API key (401); `4` email already registered "
-            "(409); `5` not application/json (415); `6` method not allowed (405); `7` too many requests (429)."
+            "(409); `5` not application/json (415); `6` method not allowed (405); `7` too many requests (429); "
+            "`10` body over the size limit (413)."
         ),
-        request=RegisterPatientRequestSerializer,
+        request=RegisterPatientSerializer,
         responses={
             201: OpenApiResponse(PatientEnvelopeSerializer, description="Registered"),
             400: OpenApiResponse(ErrorEnvelopeSerializer, description="Invalid fields (1) or malformed JSON (2)"),
@@ -324,6 +336,8 @@ class RegisterPatientView(APIView):
             405: OpenApiResponse(ErrorEnvelopeSerializer, description="Only POST (6)"),
             409: OpenApiResponse(ErrorEnvelopeSerializer, description="Email already registered (4)"),
             415: OpenApiResponse(ErrorEnvelopeSerializer, description="Body not sent as application/json (5)"),
+            429: OpenApiResponse(ErrorEnvelopeSerializer, description="Too many requests with this key (7); see "
+                                                                      "Retry-After"),
         },
         examples=[
             OpenApiExample("A lead (the contract's example)", value=CONTRACT_EXAMPLE_REQUEST, request_only=True),
@@ -359,7 +373,7 @@ class RegisterPatientView(APIView):
     def post(self, request):
         if not isinstance(request.data, dict):
             raise exceptions.ParseError("Send a JSON object.")
-        incoming = RegisterPatientRequestSerializer(data=request.data)
+        incoming = RegisterPatientSerializer(data=request.data)
         if not incoming.is_valid():
             raise exceptions.ValidationError(incoming.errors)
         is_lead, data = incoming.to_domain()

@@ -109,14 +109,15 @@ ERRORS = {
     403: ("The X-Organization-ID header names another organization, the staff member does not work for it, "
           "a CSRF token is missing (staff sessions) or the clinic does not accept self-registration.",
           "permission_denied", "The X-Organization-ID header names another organization than this API key's.", {}),
-    404: ("No such patient in this organization (another organization's patient looks the same).", "not_found",
+    404: ("No such patient in this organization (another organization's patient looks the same); on a list, a "
+          "page past the last one.", "not_found",
           "Not found.", {}),
     409: ("The email, EMR id or health card is already registered in the organization.", "conflict",
           "A patient with these details is already registered.",
           {"email": ["A patient with this email is already registered."]}),
     422: ("The Idempotency-Key was already used with a different body.", "idempotency_key_reused",
           "This Idempotency-Key was already used with a different request body.", {}),
-    429: ("Too many requests (self-registration is limited per client address); see Retry-After.", "throttled",
+    429: ("Too many requests (per API key; self-registration per client address); see Retry-After.", "throttled",
           "Request was throttled. Expected available in 3599 seconds.", {}),
 }
 

@@ -14,9 +14,12 @@ from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers
 
 from patients.api.errors import NON_FIELD
+from patients.api.schema import E164_OR_EMPTY, EMAIL_OR_EMPTY, PROVINCE_OR_EMPTY
 from patients.api.strict import JsonTyped, json_type_errors
+from patients.cleaning import TEXT_FIELDS
 from patients.health_cards import PROVINCES
 from patients.models import Patient, Verification
+from patients.validation import MAX_STORED_INT
 from patients.verification import status_by_channel
 
 CONTRACT_TO_DOMAIN = {
@@ -80,9 +83,30 @@ class VerificationStatusField(JsonTyped, serializers.Field):
     type_message = "Send a status (text), or true or false."
 
 
+@extend_schema_field(EMAIL_OR_EMPTY)
+class EmailOrEmptyField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(E164_OR_EMPTY)
+class E164OrEmptyField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(PROVINCE_OR_EMPTY)
+class ProvinceOrEmptyField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "maxLength": 2, "pattern": "^[A-Za-z]{0,2}$",
+                      "description": "0 to 2 letters (Ontario)."})
+class VersionCodeField(serializers.CharField):
+    pass
+
+
 class HealthCardWriteSerializer(serializers.Serializer):
     number = serializers.CharField(help_text="As printed; spaces and dashes are ignored.")
-    versionCode = serializers.CharField(required=False, allow_blank=True, help_text="0 to 2 letters (Ontario).")
+    versionCode = VersionCodeField(required=False, allow_blank=True)
     province = serializers.ChoiceField(choices=sorted(PROVINCES), help_text="Issuing province or territory.")
     expiryDate = serializers.DateField(required=False, allow_null=True,
                                        help_text="YYYY-MM-DD. An expired card is accepted (and flagged).")
@@ -96,30 +120,37 @@ class VerificationsSerializer(serializers.Serializer):
 class PatientWriteSerializer(serializers.Serializer):
     """A patient as an external system sends it (POST: the required fields; PATCH: any subset)."""
 
-    email = serializers.EmailField(help_text="Unique within the organization (case-insensitive).")
+    email = EmailOrEmptyField(allow_blank=True, help_text="Unique within the organization (case-insensitive); "
+                                                          "\"\" only for a lead.")
     password = serializers.CharField(
         required=False, write_only=True, style={"input_type": "password"},
         help_text="Creates the patient's login. At least 10 characters with a letter, a digit and a symbol; "
                   "not common, not all digits, not like the email or name. Never echoed.",
     )
-    firstName = serializers.CharField(max_length=150)
-    lastName = serializers.CharField(max_length=150)
+    firstName = serializers.CharField(max_length=TEXT_FIELDS["given_name"], allow_blank=True,
+                                      help_text="Required (not empty) for a full patient.")
+    lastName = serializers.CharField(max_length=TEXT_FIELDS["family_name"], allow_blank=True,
+                                     help_text="Required (not empty) for a full patient.")
     gender = GenderField()
     phone = serializers.CharField(
+        allow_blank=True, max_length=250,
         help_text="Digits (spaces, dashes and brackets allowed; no letters). Read in the organization's region "
-                  "unless it starts with +; stored and answered as E.164."
+                  "unless it starts with +; stored and answered as E.164. Empty only for a lead."
     )
     username = serializers.CharField(
-        required=False, help_text="Always email#organization-slug; generated when left out, an error if different."
+        required=False, allow_blank=True,
+        help_text="Always email#organization-slug; generated when left out, an error if different.",
     )
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Patient.ROLES), required=False,
                                   help_text='Defaults to ["patient"].')
-    dateOfBirth = serializers.DateField(help_text="YYYY-MM-DD, not in the future, not before 1900-01-01.")
+    dateOfBirth = serializers.DateField(allow_null=True, help_text="YYYY-MM-DD, not in the future, not before "
+                                                                   "1900-01-01. null (unknown) only for a lead.")
     meta = serializers.DictField(required=False, help_text="Any JSON object, stored as sent.")
-    unreadNotifications = serializers.IntegerField(required=False, min_value=0, help_text="Defaults to 0.")
-    emrId = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+    unreadNotifications = serializers.IntegerField(required=False, min_value=0, max_value=MAX_STORED_INT,
+                                                   help_text="Defaults to 0.")
+    emrId = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**63 - 1,
                                      help_text="The patient's id in the EMR; unique within the organization.")
-    referrer = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    referrer = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_FIELDS["referrer"])
     hcCard = HealthCardWriteSerializer(required=False, allow_null=True,
                                        help_text="Checked by the province's rules; unique per organization.")
     acceptsMarketing = serializers.BooleanField(required=False, help_text="Defaults to false.")
@@ -133,7 +164,7 @@ class PatientWriteSerializer(serializers.Serializer):
         help_text="Trusted callers (API keys, staff) may state a channel as verified; it is recorded as "
                   "verified externally, by that caller. Self-registration cannot set this.",
     )
-    province = serializers.CharField(required=False, allow_blank=True, max_length=2,
+    province = ProvinceOrEmptyField(required=False, allow_blank=True,
                                      help_text="Two-letter Canadian province/territory or US state code.")
     preferredLanguage = serializers.ChoiceField(
         choices=LANGUAGE_CODES, required=False, allow_blank=True, allow_null=True,
@@ -208,14 +239,14 @@ class PatientSerializer(serializers.Serializer):
         help_text="For a merged record (`status: merged`): the `id` of the record it was merged into.")
     patientNo = serializers.IntegerField(source="patient_number", allow_null=True,
                                          help_text="The organization's patient number (none for a lead).")
-    email = serializers.EmailField()
-    username = serializers.CharField()
+    email = EmailOrEmptyField()
+    username = serializers.CharField(help_text='email#organization-slug; "" without an email.')
     firstName = serializers.CharField(source="given_name")
     lastName = serializers.CharField(source="family_name")
     gender = serializers.ChoiceField(choices=GENDERS)
-    phone = serializers.CharField(help_text="E.164, e.g. +14165550123.")
+    phone = E164OrEmptyField()
     dateOfBirth = serializers.DateField(source="date_of_birth", allow_null=True)
-    roles = serializers.ListField(child=serializers.CharField())
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Patient.ROLES))
     meta = serializers.DictField()
     unreadNotifications = serializers.IntegerField(source="unread_notifications")
     emrId = serializers.IntegerField(source="emr_id", allow_null=True)
@@ -226,7 +257,7 @@ class PatientSerializer(serializers.Serializer):
     providers = serializers.SerializerMethodField()
     groups = serializers.SerializerMethodField()
     verifications = serializers.SerializerMethodField()
-    province = serializers.CharField()
+    province = ProvinceOrEmptyField()
     preferredLanguage = serializers.ChoiceField(choices=LANGUAGE_CODES, allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")

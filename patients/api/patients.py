@@ -141,7 +141,7 @@ class PatientListView(PatientsApiView):
                     "shows only `numberLast4`; the full `number` is in one patient's answer. Every patient "
                     "listed is recorded in the organization's access log.",
         parameters=[docs.ORGANIZATION_PARAMETER, *docs.LIST_PARAMETERS],
-        responses={200: PatientListItemSerializer(many=True), **docs.errors(400, 401, 403, 429)},
+        responses={200: PatientListItemSerializer(many=True), **docs.errors(400, 401, 403, 404, 429)},
         tags=["patients"],
     )
     def get(self, request):

@@ -52,7 +52,18 @@ def duplicate_json(match) -> dict:
     }
 
 
-class PromotionRequestSerializer(PatientWriteSerializer):
+class DuplicateMatchSerializer(serializers.Serializer):
+    """One active patient who may be the same person (`duplicate_json`), for the schema."""
+
+    id = serializers.UUIDField()
+    patientNo = serializers.IntegerField(allow_null=True)
+    firstName = serializers.CharField()
+    lastName = serializers.CharField()
+    dateOfBirth = serializers.DateField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField(), help_text='e.g. "same phone"')
+
+
+class PromotionSerializer(PatientWriteSerializer):
     """For the schema: every field optional; only what the lead lacks (or should change) is needed."""
 
     confirmDuplicates = serializers.BooleanField(
@@ -78,7 +89,7 @@ class PromoteLeadView(PatientsApiView):
             "`possible_duplicates` with `matches` (each active patient who may be the same person, and why); "
             "send `confirmDuplicates: true` to promote anyway. Another organization's patient is a `404`."
         ),
-        request=PromotionRequestSerializer,
+        request=PromotionSerializer,
         parameters=[docs.ORGANIZATION_PARAMETER, docs.PATIENT_ID_PARAMETER],
         responses={
             200: PatientSerializer,
@@ -86,10 +97,10 @@ class PromoteLeadView(PatientsApiView):
                 **ErrorSerializer().get_fields(),
                 "missing": serializers.ListField(child=serializers.CharField(), required=False),
             }), description="Invalid fields, or the lead still misses what a full patient needs (`missing`)"),
-            **docs.errors(401, 403, 404),
+            **docs.errors(401, 403, 404, 429),
             409: OpenApiResponse(inline_serializer("PromotionConflict", {
                 **ErrorSerializer().get_fields(),
-                "matches": serializers.ListField(child=serializers.DictField(), required=False),
+                "matches": DuplicateMatchSerializer(many=True, required=False),
             }), description="Not a lead, possible duplicates (`matches`), or an email/health card already used"),
         },
         examples=[
