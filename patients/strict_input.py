@@ -6,7 +6,8 @@
   (Django itself would answer its HTML "Bad Request" page).
 
 Each answer is in the door's shape: the "Register Patient" envelope on its route, the v1 error
-shape on the rest of /api/, JSON for the front desk's scripts, and a page for people.
+shape on the rest of /api/, an OperationOutcome under /fhir/, JSON for the front desk's scripts,
+and a page for people.
 JSON bodies are checked by patients.api.strict.StrictJSONParser, form fields by the forms.
 """
 
@@ -36,6 +37,12 @@ def refused(request, status: int, message, errors: dict):
             return JsonResponse(envelope_error(code, message, errors), status=status)
         code = "payload_too_large" if status == 413 else "invalid"
         return JsonResponse(error_body(status, message, errors, code), status=status)
+    if path.startswith("/fhir/"):
+        from patients.fhir.http import fhir_response
+        from patients.fhir.outcome import operation_outcome
+
+        issues = [("value", f"{field}: {m}", field) for field, messages in errors.items() for m in messages]
+        return fhir_response(operation_outcome(issues or [("too-long", str(message), None)]), status)
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"message": str(message), "errors": errors}, status=status)
     return render(request, "400_strict_input.html", {"message": message, "errors": errors}, status=status)

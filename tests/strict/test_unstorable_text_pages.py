@@ -109,3 +109,15 @@ def test_import_command_refuses_the_row_with_line_and_column(organization, tmp_p
     rows_ = list(csv.DictReader(report.open(encoding="utf-8")))
     assert [(r["line"], r["column"], r["problem"]) for r in rows_] == [("3", "referrer", MESSAGE)]
     assert not Patient.objects.exists()
+
+
+def test_fhir_search_answers_an_operation_outcome(api_key):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key.raw}")
+    response = client.get("/fhir/R4/Patient", {"family": "Doe\x00"})
+    assert response.status_code == 400
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["expression"] == ["family"]

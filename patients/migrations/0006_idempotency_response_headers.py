@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0004_bench_statistics'),
+        ('patients', '0005_fhir_channel'),
     ]
 
     operations = [
