@@ -7,7 +7,9 @@ Examples are bounded per operation (MAX_EXAMPLES for each mode)."""
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -38,6 +40,17 @@ PATIENT_ONLY = ("/api/v1/me", "/api/v1/patients/sign-out")
 SENT = []  # every generated request, for the count in the summary
 
 
+@pytest.fixture
+def in_process():
+    """The WSGI app run in the test's own transaction: as Django's test client does, keep the end of
+    a request from closing the database connection (it would close the test's transaction too)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def rows() -> tuple[int, ...]:
     return tuple(m.objects.count() for m in (Patient, HealthCard, Verification, IdempotencyRecord))
 
@@ -65,12 +78,13 @@ def credentials(path: str, api_key, patient_token) -> dict:
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 @pytest.mark.parametrize("path, method", OPERATIONS)
-def test_generated_requests(path, method, mode, api_key, patient_token, known, openapi_document, settings):
+def test_generated_requests(path, method, mode, api_key, patient_token, known, openapi_document, settings,
+                            in_process):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     settings.SMS_BACKEND = "memory"
     cache.clear()
     operation = schemathesis.openapi.from_dict(openapi_document)[path][method]
-    application = get_wsgi_application()
+    application = in_process
     key = credentials(path, api_key, patient_token)
 
     @given(case=operation.as_strategy(generation_mode=mode))
