@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0005_fhir_channel'),
+        ('patients', '0006_merging'),
     ]
 
     operations = [
