@@ -5,8 +5,9 @@ so that a client generated from it, and a strict validator, accept every answer 
 - a nullable object reference is written `oneOf: [{$ref}, {enum: [null]}]`: OpenAPI 3.0 ignores
   `nullable` beside a bare `allOf` of a reference, so `hcCard: null` failed validation; and "a
   pattern or empty" is written so that "" is valid once, not under both branches of a oneOf;
-- every operation with a body documents 413 (body over DATA_UPLOAD_MAX_MEMORY_SIZE), in the
-  contract's error shape, and every 429 its `Retry-After` header;
+- every operation with a body documents 400 (malformed JSON, unstorable text, a wrong JSON type)
+  and 413 (body over DATA_UPLOAD_MAX_MEMORY_SIZE), every operation 429 (every API view is throttled)
+  with its `Retry-After` header, all in the contract's error shape;
 - a 201 that creates a patient documents its `Location` and `Idempotent-Replayed` headers.
 """
 
@@ -31,6 +32,8 @@ PROVINCE_OR_EMPTY = {
 }
 NULL = {"type": "object", "nullable": True, "enum": [None], "description": "null"}
 
+BAD_BODY_DESCRIPTION = "The body is not a JSON object, or a field is not valid (`errors` names it)."
+THROTTLED_DESCRIPTION = "Too many requests; see Retry-After."
 TOO_LARGE_DESCRIPTION = "The body is over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE)."
 RETRY_AFTER = {
     "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."},
@@ -73,6 +76,12 @@ def _fix_alternatives(node):
             _fix_alternatives(value)
 
 
+def _refusal(path: str, description: str) -> dict:
+    name = "ErrorEnvelope" if path.startswith(ENVELOPE_PATHS) else "Error"
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
 def _too_large(path: str) -> dict:
     from patients.api.errors import error_body
     from patients.api.leads import PAYLOAD_TOO_LARGE, envelope_error
@@ -100,7 +109,9 @@ def finish_schema(result, generator, request, public):
                 continue
             responses = operation["responses"]
             if "requestBody" in operation or method in ("post", "patch", "put"):
+                responses.setdefault("400", _refusal(path, BAD_BODY_DESCRIPTION))
                 responses.setdefault("413", _too_large(path))
+            responses.setdefault("429", _refusal(path, THROTTLED_DESCRIPTION))
             if "429" in responses:
                 responses["429"].setdefault("headers", {}).update(RETRY_AFTER)
             if method == "post" and "201" in responses and path.rstrip("/").endswith("/patients"):

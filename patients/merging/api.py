@@ -14,6 +14,7 @@ from patients.api import patient_docs as docs
 from patients.api.errors import NON_FIELD, ErrorSerializer, FieldErrors, error_body
 from patients.api.patient_serializers import DOMAIN_TO_CONTRACT, PatientSerializer
 from patients.api.patients import PatientsApiView
+from patients.api.strict import StrictSerializer
 from patients.merging.archiving import archive_patient, restore_patient
 from patients.merging.fields import CHOOSABLE, MERGED, SURVIVOR
 from patients.merging.services import merge_patients, unmerge_patient
@@ -28,7 +29,7 @@ def contract_keep(fields) -> list[str]:
     return [KEEP_NAMES.get(f, f) for f in fields]
 
 
-class MergeRequestSerializer(serializers.Serializer):
+class MergeSerializer(StrictSerializer):
     into = serializers.UUIDField(help_text="The `id` of the record that survives (same organization).")
     keep = serializers.DictField(
         child=serializers.ChoiceField(choices=[MERGED, SURVIVOR]), required=False,
@@ -39,7 +40,7 @@ class MergeRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
@@ -99,7 +100,7 @@ class MergeView(MergingApiView):
             "verified address, its health card as chosen; this record's sign-in tokens are revoked and its "
             "password is not carried over. A patient cannot be merged into a lead. Answers the survivor."
         ),
-        request=MergeRequestSerializer,
+        request=MergeSerializer,
         parameters=[docs.ORGANIZATION_PARAMETER, docs.PATIENT_ID_PARAMETER],
         responses={200: PatientSerializer, **docs.errors(400, 401, 403, 404), 409: MERGE_CONFLICTS},
         examples=[OpenApiExample("Attach a lead to a patient", request_only=True, value={
@@ -109,7 +110,7 @@ class MergeView(MergingApiView):
     )
     def post(self, request, patient_id):
         merged = self.patient(patient_id)
-        body = _read(MergeRequestSerializer, request.data)
+        body = _read(MergeSerializer, request.data)
         keep = _keep(body.get("keep") or {})
         survivor = self.patient(body["into"])
         record = merge_patients(merged=merged, survivor=survivor, keep=keep, reason=body.get("reason", ""),
