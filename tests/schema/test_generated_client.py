@@ -112,7 +112,8 @@ def test_the_generated_client_against_the_live_server(generated, client, openapi
 
     # Search pages, and a page past the end (404 in the error shape).
     page = list_patients.sync_detailed(client=client, q="Doe")
-    assert [p.id for p in checked(doc, "/api/v1/patients", "GET", page, m.PaginatedPatientListItemList).results] == [jane.id]
+    found = checked(doc, "/api/v1/patients", "GET", page, m.PaginatedPatientListItemList)
+    assert [p.id for p in found.results] == [jane.id]
     past = list_patients.sync_detailed(client=client, page=99)
     assert checked(doc, "/api/v1/patients", "GET", past, m.Error).status == 404
     missing = get_patient.sync_detailed(uuid.uuid4(), client=client)

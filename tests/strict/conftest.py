@@ -32,7 +32,7 @@ def rows() -> tuple[int, ...]:
 def assert_v1_error(response, fields, status=400):
     assert response.status_code == status, response.content
     data = response.json()
-    assert set(data) == {"status", "code", "message", "errors"}, data
+    assert set(data) - {"requestId"} == {"status", "code", "message", "errors"}, data
     assert data["status"] == status
     assert set(fields) <= set(data["errors"]), data
     return data
@@ -41,7 +41,7 @@ def assert_v1_error(response, fields, status=400):
 def assert_envelope_error(response, code, fields=(), status=400):
     assert response.status_code == status, response.content
     data = response.json()
-    assert set(data) == {"data", "status", "message", "errors"}, data
+    assert set(data) - {"requestId"} == {"data", "status", "message", "errors"}, data
     assert data["data"] is None and data["status"] == code
     assert set(fields) <= set(data["errors"]), data
     return data
