@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -21,7 +22,8 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Last: any other address under /api/ or /fhir/ answers in that door's error shape, also with
     # DEBUG on (where Django would otherwise answer its HTML debug page instead of handler404).
-    re_path(r"^(?:api|fhir)/", not_found, name="unknown-api-address"),
+    # (CSRF-exempt like the API views: a POST or PATCH there is a 404, not Django's HTML CSRF page.)
+    re_path(r"^(?:api|fhir)/", csrf_exempt(not_found), name="unknown-api-address"),
 ]
 
 handler404 = "patients.api.errors.not_found"  # JSON error shape for unknown /api/ addresses

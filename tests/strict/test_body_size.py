@@ -45,3 +45,12 @@ def test_a_body_within_the_limit_is_read(api_key, settings):
     response = client_with_key(api_key.raw).post("/api/v1/patients", json.dumps(VALID_BODY),
                                                  content_type="application/json")
     assert response.status_code == 201
+
+
+def test_an_unknown_api_address_answers_json_to_a_write_too(api_key):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.patch("/api/v1/patients/not-an-id", "{}", content_type="application/json",
+                            HTTP_AUTHORIZATION=f"Bearer {api_key.raw}")
+    assert_v1_error(response, [], status=404)
