@@ -110,7 +110,8 @@ class DateOfBirthField(JsonTyped, serializers.Field):
     """`{"date": "YYYY-MM-DD"}` -> the date text; the service reads and checks it."""
 
     json_types = (dict,)
-    type_message = 'Send the date of birth as {"date": "YYYY-MM-DD"} (1111-01-01 when unknown, leads only).'
+    type_message = gettext_lazy(
+        'Send the date of birth as {"date": "YYYY-MM-DD"} (1111-01-01 when unknown, leads only).')
 
     default_error_messages = {
         "required": gettext_lazy("This field is required."),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers
@@ -71,7 +72,7 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 })
 class GenderField(JsonTyped, serializers.Field):
     json_types = (str, dict)
-    type_message = 'Send the gender as text, or an object {"value": ...}.'
+    type_message = gettext_lazy('Send the gender as text, or an object {"value": ...}.')
 
 
 @extend_schema_field({
@@ -80,7 +81,7 @@ class GenderField(JsonTyped, serializers.Field):
 })
 class VerificationStatusField(JsonTyped, serializers.Field):
     json_types = (str, bool)
-    type_message = "Send a status (text), or true or false."
+    type_message = gettext_lazy("Send a status (text), or true or false.")
 
 
 @extend_schema_field(EMAIL_OR_EMPTY)

@@ -8,6 +8,7 @@
 - `StrictSerializer` applies it before DRF's own validation.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.fields import _UnvalidatedField
 from rest_framework.parsers import JSONParser
@@ -16,13 +17,13 @@ from patients import validation as v
 
 NON_FIELD = "nonFieldErrors"  # patients.api.errors.NON_FIELD (which imports DRF's views, which import this parser)
 
-TEXT = "Send text (a JSON string)."
-WHOLE_NUMBER = "Send a whole number."
-BOOLEAN = "Send true or false."
-LIST = "Send a list."
-OBJECT = "Send an object."
-NOT_NULL = "This field may not be null."
-REQUIRED = "This field is required."
+TEXT = _("Send text (a JSON string).")
+WHOLE_NUMBER = _("Send a whole number.")
+BOOLEAN = _("Send true or false.")
+LIST = _("Send a list.")
+OBJECT = _("Send an object.")
+NOT_NULL = _("This field may not be null.")
+REQUIRED = _("This field is required.")
 
 
 class StrictJSONParser(JSONParser):
@@ -101,7 +102,7 @@ def json_type_errors(fields: dict, data: dict, prefix: str = "") -> dict[str, li
 
 def refuse_wrong_json_types(fields: dict, data) -> None:
     if not isinstance(data, dict):
-        raise exceptions.ValidationError({NON_FIELD: ["Send a JSON object."]})
+        raise exceptions.ValidationError({NON_FIELD: [_("Send a JSON object.")]})
     errors = json_type_errors(fields, data)
     if errors:
         raise exceptions.ValidationError(errors)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0006_merging'),
+        ('patients', '0007_patient_preferred_language'),
     ]
 
     operations = [
