@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint messages bench bench-quick backup restore clean
+.PHONY: install run test lint messages bench bench-quick backup restore replica replica-stop clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -53,6 +53,14 @@ backup: install
 restore: install
 	@test -n "$(BACKUP)" -a -n "$(RESTORE_DATABASE)" || { echo "usage: make restore BACKUP=FILE.dump RESTORE_DATABASE=NEW_NAME"; exit 2; }
 	$(BIN)/python manage.py restore $(BACKUP) --into $(RESTORE_DATABASE)
+
+# A hot standby of the local PostgreSQL (127.0.0.1:5432) on 127.0.0.1:5433, streaming (idempotent).
+# Then: REPLICA_DATABASE_URL=postgres://postgres@127.0.0.1:5433/<database>. Needs root or postgres.
+replica:
+	bash scripts/replica.sh start
+
+replica-stop:
+	bash scripts/replica.sh stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -41,6 +41,7 @@ def database_exists(name: str) -> bool:
 def app_environment(database: str, **extra) -> dict:
     """The production settings (DEBUG off) on plain http at 127.0.0.1, for gunicorn and commands."""
     env = dict(os.environ)
+    env.pop("REPLICA_DATABASE_URL", None)  # only the replica scenario's server reads from a replica
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",

@@ -37,7 +37,7 @@ class Suite:
     def __init__(self, args, *, log):
         self.args, self.log = args, log
         self.checks: list[Check] = []
-        self.extra: dict = {"scenarios": {}}
+        self.extra: dict = {"scenarios": {}, "skipped": {}}
         self.servers: dict[str, Server] = {}
         self.work = Path(args.work_dir)
         self.work.mkdir(parents=True, exist_ok=True)
@@ -102,6 +102,25 @@ class Suite:
             workers=a.workers, log_path=self.work / "gunicorn-reference.log").start("/ping")
         self.log(f"servers up: app {self.servers['app'].url}, reference {self.servers['reference'].url}, "
                  f"{a.workers} workers each")
+
+    def replica_scenarios(self):
+        from bench import replica_reads
+
+        a = self.args
+        problem = replica_reads.standby_problem(database_url(a.database), a.database,
+                                                wait_seconds=300 if a.quick else 1200, log=self.log)
+        if problem:
+            self.log(f"replica: skipped: {problem}")
+            self.extra["skipped"]["replica"] = problem
+            return
+        self.servers["app_replica"] = Server(
+            "app_replica", "config.wsgi:application",
+            app_environment(a.database, REPLICA_DATABASE_URL=replica_reads.standby_url(a.database)),
+            workers=a.workers, log_path=self.work / "gunicorn-app-replica.log").start("/login/")
+        searches = [d for d in self.read_definitions() if d[0].startswith(("api_search", "frontdesk_search"))]
+        self.checks.extend(replica_reads.measure(self, searches, replica_server=self.servers["app_replica"],
+                                                 primary_server=self.servers["app"]))
+        self.servers.pop("app_replica").stop()
 
     def stop_servers(self):
         for server in self.servers.values():
@@ -337,6 +356,8 @@ class Suite:
         # patients that would then be the newest, the first rows every newest-first search reads.
         if self.wants("read"):
             self.read_scenarios()
+        if self.wants("replica"):
+            self.replica_scenarios()
         if self.wants("service"):
             self.service_scenarios()
         if self.wants("write"):

@@ -68,7 +68,15 @@ def other_api_key(other_organization):
 
 
 def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
     from django.db import connection
+
+    if "replica" not in settings.DATABASES:
+        skip = pytest.mark.skip(reason="needs a streaming standby: run `make replica` and set REPLICA_DATABASE_URL="
+                                       "postgres://postgres@127.0.0.1:5433/<database> (CI does both)")
+        for item in items:
+            if "needs_replica" in item.keywords:
+                item.add_marker(skip)
 
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite serializes writers")

@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +17,7 @@ from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.replica import read_database
 from organizations.admin.scoping import (
     OrganizationScopedAdmin,
     ScopedInlineMixin,
@@ -74,6 +76,13 @@ def search_condition(organizations, term: str) -> Q:
             in_region.first(), term, organizations=in_region
         )
     return condition
+
+
+class ReplicaChangeList(ChangeList):
+    """The list and its search read from the replica (config/replica.py); actions (POST) from the primary."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).using(read_database(request))
 
 
 @admin.register(Patient)
@@ -242,6 +251,9 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
         context["possible_duplicates"] = getattr(context.get("adminform") and context["adminform"].form,
                                                  "possible_duplicates", ())
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_changelist(self, request, **kwargs):
+        return ReplicaChangeList
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

@@ -13,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from config.replica import read_database
 from organizations.resolution import resolve_caller
 from organizations.scoping import get_for_organization_or_404
 from patients.access_log import AccessAction, record_access, record_accesses
@@ -151,6 +152,7 @@ class PatientListView(PatientsApiView):
         patients = search_patients(self.organization, request.query_params.get("q", ""), status=status)
         page = self.paginate_queryset(
             patients.select_related("health_card").prefetch_related("providers", "groups", "verifications")
+            .using(read_database(request))
         )
         record_accesses(actor=self.actor, patients=page, action=AccessAction.SEARCH, request=request)
         return self.get_paginated_response(PatientListItemSerializer(page, many=True).data)

@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from config.replica import read_database
 from patients.access_log import AccessAction, record_accesses
 from patients.forms import SearchForm
 from patients.selectors import search_patients
@@ -30,7 +31,7 @@ def patient_list(request):
     offset = (page - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without a COUNT(*).
     rows = list(search_patients(request.organization, query, status=status or None)
-                .only(*LIST_FIELDS)[offset:offset + PAGE_SIZE + 1])
+                .only(*LIST_FIELDS).using(read_database(request))[offset:offset + PAGE_SIZE + 1])
     params = {k: v for k, v in (("q", query), ("status", status)) if v}
     shown = rows[:PAGE_SIZE]
     record_accesses(actor=desk_actor(request), patients=shown, action=AccessAction.SEARCH, request=request)
