@@ -115,6 +115,9 @@ def markdown(data: dict, notes: str = "") -> str:
         mark = "✅ pass" if c["passed"] else "❌ fail"
         lines.append(f"| {c['figure']} | {fmt(c['value'], c['unit'])} | {c['target']} | {mark} | "
                      f"{c['reference'] or '—'} |")
+    if data.get("skipped"):
+        lines += ["", "Not measured in this run: " + "; ".join(f"{name} ({why})"
+                                                           for name, why in data["skipped"].items()) + "."]
     lines += ["", "## How each figure is measured", ""]
     seen = set()
     for c in data["checks"]:

@@ -38,7 +38,7 @@ def parse_args(argv=None):
     parser.add_argument("--reference-database", default="intake_bench_ref")
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database if it holds N patients")
     parser.add_argument("--only", default="",
-                        help="comma-separated scenario groups (write,read,replica,service,import)")
+                        help="comma-separated scenario groups (read,replica,service,write,fhir,import,merge)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the Markdown table from --json-out (e.g. after editing bench/findings.md)")
     parser.add_argument("--plans-out", type=Path,

@@ -43,6 +43,9 @@ class Suite:
         self.work.mkdir(parents=True, exist_ok=True)
         self.results = Path(args.json_out).parent
         self.results.mkdir(parents=True, exist_ok=True)
+        from bench.features import previous_figures
+
+        self.before = previous_figures(args.json_out)  # the run this one replaces
 
     def wants(self, group: str) -> bool:
         return not self.args.only or group in self.args.only
@@ -136,18 +139,33 @@ class Suite:
         return [lua_kind, self.next_nonce(), *links]
 
     def _probe_write(self, kind: str) -> str:
-        """'' when one request of this kind is answered 201, else what came back."""
-        lua_kind = WRITE_KINDS[kind][1]
-        server = self.servers["reference" if kind == "reference" else "app"]
+        return self.probe_write_kind(WRITE_KINDS[kind][1], server="reference" if kind == "reference" else "app")
+
+    def probe_write_kind(self, lua_kind: str, server: str = "app") -> str:
+        """'' when one request of this kind (bench/lua/post.lua) is answered 201, else what came back."""
+        server = self.servers[server]
         run = run_wrk(server.url, "post.lua", connections=1, seconds=1, args=self._wrk_args(lua_kind),
                       headers=self.auth, threads=1)
         if run.requests and not run.errors:
             return ""
         body = probe_body(lua_kind, self.next_nonce(), self.big)
-        path = "/api/user/v1/patients/add" if lua_kind in ("lead", "full") else "/api/v1/patients"
+        path, content_type = {"lead": ("/api/user/v1/patients/add", "application/json"),
+                              "full": ("/api/user/v1/patients/add", "application/json"),
+                              "fhir": ("/fhir/R4/Patient", "application/fhir+json")
+                              }.get(lua_kind, ("/api/v1/patients", "application/json"))
         status, answer = request(server.url + path, method="POST", body=json.dumps(body).encode(),
-                                 headers={**self.auth, "Content-Type": "application/json"})
+                                 headers={**self.auth, "Content-Type": content_type})
         return f"HTTP {status}: {answer[:300].decode(errors='replace')}"
+
+    def probe_paths(self, paths, headers=None) -> str:
+        """'' when each path is answered 200, else the first that is not."""
+        for path in paths:
+            status, body = request(self.servers["app"].url + path, headers=self.auth if headers is None else headers)
+            if status != 200:
+                return f"not measurable: {path} -> HTTP {status}: {body[:200].decode(errors='replace')}"
+        return ""
+
+    wrk_args = property(lambda self: self._wrk_args)
 
     def write_scenarios(self):
         a = self.args
@@ -354,17 +372,27 @@ class Suite:
         self.start_servers()
         # Reads and service timings first, on the data as loaded: the write scenarios add thousands of
         # patients that would then be the newest, the first rows every newest-first search reads.
+        from bench import features
+
         if self.wants("read"):
             self.read_scenarios()
+            features.access_log_checks(self, self.before)
         if self.wants("replica"):
             self.replica_scenarios()
         if self.wants("service"):
             self.service_scenarios()
         if self.wants("write"):
             self.write_scenarios()
+        if self.wants("fhir"):
+            features.fhir_scenarios(self)
         self.memory_check()
         if self.wants("import"):
             self.import_scenario()
+        if self.wants("merge"):  # last: it merges loaded patients
+            from organizations.models import Organization
+
+            features.merge_scenarios(self, Organization.objects.get(pk=self.big["id"]),
+                                     samples=50 if self.args.quick else 200)
 
     def write_report(self) -> dict:
         a = self.args
@@ -388,6 +416,10 @@ def probe_body(kind: str, nonce: int, org: dict) -> dict:
     from bench.cards import ontario_number
 
     email = f"probe.{nonce}.{kind}@bench.example"
+    if kind == "fhir":
+        return {"resourceType": "Patient", "name": [{"use": "official", "family": "Tremblay", "given": ["Zoé"]}],
+                "gender": "female", "birthDate": "1984-03-09", "address": [{"state": "ON"}],
+                "telecom": [{"system": "phone", "value": "4165550199"}, {"system": "email", "value": email}]}
     if kind in ("lead", "full"):
         return {"isLead": kind == "lead", "preferredName": "Zoé", "fullName": "Zoé Tremblay", "callingCode": "+1",
                 "localPhone": "4165550199", "email": None if kind == "lead" else email, "gender": "Female",

@@ -1,6 +1,6 @@
 -- POST registrations with a unique body per request: the run's nonce, the thread's number and a
 -- per-thread counter go into the email, the phone and the (Luhn-valid, Ontario) health card number.
--- Arguments: kind (api | ref | lead | full), nonce, provider id, group id.
+-- Arguments: kind (api | ref | lead | full | fhir), nonce, provider id, group id.
 package.path = debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua;" .. package.path
 local report = require("report")
 
@@ -23,7 +23,7 @@ local family = {"Tremblay", "Côté", "Nguyễn", "O'Brien", "Singh", "Müller",
 function init(args)
   kind, nonce, provider, group = args[1], tonumber(args[2]), args[3] or "", args[4] or ""
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Content-Type"] = (kind == "fhir") and "application/fhir+json" or "application/json"
 end
 
 local function luhn(payload)
@@ -61,6 +61,15 @@ function request()
     return wrk.format(nil, "/api/user/v1/patients/add", nil, body)
   end
   local base = string.format("9%02d%d%05d", nonce % 100, tid % 10, n % 100000)
+  if kind == "fhir" then
+    -- The same person as the v1 body (health card, phone, email, province); links are not sent.
+    body = string.format('{"resourceType": "Patient", "name": [{"use": "official", "family": "%s", '
+      .. '"given": ["%s"]}], "gender": "%s", "birthDate": "%s", "telecom": [{"system": "phone", "value": "%s"}, '
+      .. '{"system": "email", "value": "%s"}], "address": [{"state": "ON"}], "identifier": [{"system": '
+      .. '"https://fhir.infoway-inforoute.ca/NamingSystem/ca-on-patient-hcn", "value": "%s", "period": '
+      .. '{"end": "2029-06-30"}}]}', last, first, gender, dob, phone, email, base .. luhn(base))
+    return wrk.format(nil, "/fhir/R4/Patient", nil, body)
+  end
   local links = ""
   if provider ~= "" then
     links = string.format(', "providers": ["%s"], "groups": ["%s"]', provider, group)
