@@ -66,7 +66,9 @@ class Patient(OrganizationOwned):
     LIVE_STATUSES = (Status.LEAD, Status.ACTIVE)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="patients")
+    # No index of its own: every index below leads with the organization (bench/findings.md).
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="patients",
+                                     db_index=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records", editable=False,
@@ -110,17 +112,18 @@ class Patient(OrganizationOwned):
     created_via = models.CharField(max_length=20, choices=Channel.choices, default=Channel.API, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        editable=False,
+        editable=False, db_index=False,  # a partial index (Meta): most rows have none
     )
     created_by_api_key = models.ForeignKey(
-        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        db_index=False,  # a partial index (Meta)
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     promoted_at = models.DateTimeField(null=True, blank=True, editable=False)
     promoted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        editable=False,
+        editable=False, db_index=False,  # a partial index (Meta): most rows have none
     )
     promoted_by_label = models.CharField(max_length=200, blank=True, editable=False)
 
@@ -128,7 +131,9 @@ class Patient(OrganizationOwned):
     search_name = models.CharField(max_length=600, blank=True, editable=False)
     family_name_key = models.CharField(max_length=150, blank=True, editable=False)
 
-    history = HistoricalRecords(bases=[HistoryActor], excluded_fields=["password", "failed_sign_ins", "locked_until"])
+    # History rows are read by patient and date; who created or promoted is not looked up there.
+    history = HistoricalRecords(bases=[HistoryActor], excluded_fields=["password", "failed_sign_ins", "locked_until"],
+                                no_db_index=["created_by", "created_by_api_key", "promoted_by"])
     objects = PatientQuerySet.as_manager()
 
     class Meta:
@@ -173,6 +178,11 @@ class Patient(OrganizationOwned):
             models.Index(fields=["organization", "status", "-created_at"], name="patient_org_status_created"),
             models.Index(fields=["organization", "-created_at"], name="patient_org_created"),
             models.Index(fields=["-created_at"], name="patient_created"),
+            # For SET NULL when a user or key is deleted; the rows without one are not indexed.
+            models.Index(fields=["created_by"], name="patient_created_by", condition=Q(created_by__isnull=False)),
+            models.Index(fields=["created_by_api_key"], name="patient_created_by_key",
+                         condition=Q(created_by_api_key__isnull=False)),
+            models.Index(fields=["promoted_by"], name="patient_promoted_by", condition=Q(promoted_by__isnull=False)),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from patients.api.authentication import signed_in_patient
+from patients.api.window_throttle import SlicedWindowThrottle
 from patients.client_address import client_address
 
 
@@ -33,8 +34,8 @@ class SelfRegistrationThrottle(_SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class ApiKeyThrottle(_SettingsRateThrottle):
-    """Calls made with one API key."""
+class ApiKeyThrottle(_SettingsRates, SlicedWindowThrottle):
+    """Calls made with one API key (thousands an hour: counted per slice of the period, window_throttle.py)."""
 
     scope = "api_key"
 

@@ -127,3 +127,21 @@ def test_list_stays_within_the_query_budget(api, organization, django_assert_max
         response = api.get(PATIENTS_URL)
 
     assert len(response.json()["results"]) == 20
+
+
+def test_a_search_with_less_than_a_page_of_matches_is_not_counted(api, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PatientFactory.create_batch(3, organization=organization, family_name="Tremblay")
+    PatientFactory.create_batch(30, organization=organization)
+
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get(PATIENTS_URL, {"q": "tremblay"}).json()
+
+    assert (body["count"], body["countIsEstimate"], body["next"], len(body["results"])) == (3, False, None, 3)
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [s for s in statements if s.startswith("EXPLAIN") or "COUNT(" in s]
+    # A full page still counts: the answer says how many there are.
+    full = api.get(PATIENTS_URL, {"pageSize": 10}).json()
+    assert (full["count"], len(full["results"])) == (33, 10) and full["next"]
