@@ -7,6 +7,7 @@ from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.http import http_date
 
+from config.replica import read_database
 from organizations.scoping import get_for_organization_or_404
 from patients.access_log import AccessAction, record_access, record_accesses
 from patients.errors import PatientRuleError
@@ -78,7 +79,8 @@ class PatientsView(FhirView):
     def search_answer(self, request, pairs):
         strict = "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
         search = parse_search(pairs, self.organization, strict=strict)
-        rows, total, has_next = page_of(self.patients().filter(search.condition), search)
+        rows, total, has_next = page_of(self.patients().filter(search.condition).using(read_database(request)),
+                                        search)
         resources = resources_for(rows, self.organization)
         self.log_page(rows)
         return self.respond(searchset(request, search, rows, resources, total, has_next, base_url=base_url(request)))

@@ -28,11 +28,12 @@ def test_the_replica_alias_is_the_standby():
     assert connections["replica"].settings_dict["NAME"] == connections["default"].settings_dict["NAME"]
 
 
-@pytest.mark.parametrize("door", ["api", "frontdesk", "admin"])
+@pytest.mark.parametrize("door", ["api", "fhir", "frontdesk", "admin"])
 def test_searches_and_lists_are_answered_by_the_standby(door, organization, member, superuser, key_client, client):
     PatientFactory(organization=organization, family_name="Tremblay", given_name="Zoé")
-    if door == "api":
-        caller, path = key_client("reader"), f"{PATIENTS_URL}?q=tremblay"
+    if door in ("api", "fhir"):
+        caller = key_client("reader")
+        path = f"{PATIENTS_URL}?q=tremblay" if door == "api" else "/fhir/R4/Patient?name=tremblay"
     else:
         client.force_login(member if door == "frontdesk" else superuser)
         caller = client

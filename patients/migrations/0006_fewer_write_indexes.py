@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0002_registration_policy'),
-        ('patients', '0004_bench_statistics'),
+        ('patients', '0005_fhir_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
