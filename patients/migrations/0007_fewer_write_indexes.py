@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0002_registration_policy'),
-        ('patients', '0005_fhir_channel'),
+        ('patients', '0006_merging'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
