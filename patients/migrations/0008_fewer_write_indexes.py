@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0002_registration_policy'),
-        ('patients', '0006_merging'),
+        ('patients', '0007_patient_preferred_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
