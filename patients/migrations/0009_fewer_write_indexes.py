@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0002_registration_policy'),
-        ('patients', '0007_patient_preferred_language'),
+        ('patients', '0008_idempotency_response_headers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
