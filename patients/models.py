@@ -337,6 +337,8 @@ class IdempotencyRecord(OrganizationOwned):
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     response_headers = models.JSONField(default=dict, blank=True)  # those a replay repeats (Location)
+    # The body as first sent, key order kept (PostgreSQL's jsonb reorders keys): a replay is identical.
+    response_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -64,7 +64,8 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.response_status is None:
         raise IdempotencyKeyInProgress()
     headers = {**(record.response_headers or {}), REPLAY_HEADER: "true"}
-    return Response(record.response_body, status=record.response_status, headers=headers)
+    body = json.loads(record.response_text) if record.response_text else record.response_body
+    return Response(body, status=record.response_status, headers=headers)
 
 
 def run_idempotently(request, caller, produce) -> Response:
@@ -85,9 +86,10 @@ def run_idempotently(request, caller, produce) -> Response:
                 raise _SeenBefore from exc  # leaves (and rolls back) the failed transaction
             response = produce()
             record.response_status = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            record.response_text = json.dumps(response.data, cls=JSONEncoder)
+            record.response_body = json.loads(record.response_text)
             record.response_headers = {h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)}
-            record.save(update_fields=["response_status", "response_body", "response_headers"])
+            record.save(update_fields=["response_status", "response_body", "response_text", "response_headers"])
     except _SeenBefore:
         record = IdempotencyRecord.objects.for_organization(organization).filter(key=stored_key).first()
         if record is None:
