@@ -76,6 +76,10 @@ class AccessEventAdmin(OrganizationScopedAdmin):
     list_select_related = ["organization", "patient"]
     search_fields = ["actor_label"]
     search_help_text = _("Who (user name or API key name), or a patient number.")
+    # The event's own page, read-only: patients by number and id, never by name (as in the list).
+    fields = ["at", "patient_link", "action", "door", "actor_kind", "actor_label", "user", "api_key", "api_key_name",
+              "acting_patient_id", "client_address", "detail", "organization"]
+    readonly_fields = fields
     list_per_page = 100
     # A log grows without end: no COUNT(*) of the whole table (see patients/pagination.py).
     show_full_result_count = False

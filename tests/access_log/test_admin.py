@@ -104,9 +104,12 @@ def test_filter_by_date(owner, trail):
     assert _shown(client.get(LIST, {"at__gte": str(today + timedelta(days=1))})) == set()
 
 
-def test_the_list_names_no_patient(owner, trail):
+def test_the_log_names_no_patient(owner, trail):
     # Reading the log is not reading records: patients appear by number, never by name.
-    assert "Élodie" not in _client(owner).get(LIST).content.decode()
+    client = _client(owner)
+    assert "Élodie" not in client.get(LIST).content.decode()
+    page = client.get(reverse("admin:access_log_accessevent_change", args=[trail["desk"].pk])).content.decode()
+    assert f"#{trail['desk'].patient.patient_number}" in page and "Élodie" not in page
 
 
 def test_csv_export_follows_the_filters_and_the_scope(owner, member, trail):

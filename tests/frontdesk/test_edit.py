@@ -39,7 +39,7 @@ def test_the_form_starts_from_the_record(desk, patient):
     page = desk.get(url(patient)).content.decode()
 
     assert 'value="Élodie"' in page and 'value="1984-03-09"' in page and 'value="+1 416-555-0199"' in page
-    # The health card number masked until "Show" (tests/access_log/test_frontdesk_reveal.py).
+    # The health card number masked until "Show" (tests/access_log/test_frontdesk_reads.py).
     assert 'value="••••••3217"' in page and "9876543217" not in page
 
 
