@@ -16,6 +16,7 @@ from patients import verification
 from patients.actors import Actor
 from patients.errors import PatientRuleError
 from patients.models import Channel, Patient
+from patients.phones import readable_destination
 from patients.views.access import frontdesk_view
 
 
@@ -36,6 +37,10 @@ def _act(request, pk, channel, action):
     return redirect(reverse("frontdesk:patient_detail", args=[patient.pk]) + "#verification")
 
 
+def _shown(patient, row) -> str:
+    return readable_destination(row.channel, row.destination, patient.organization.default_phone_region)
+
+
 @require_POST
 @frontdesk_view
 def send_code(request, pk, channel):
@@ -43,7 +48,7 @@ def send_code(request, pk, channel):
         row = verification.start_verification(patient, channel, actor=actor)
         until = formats.time_format(timezone.localtime(row.code_expires_at))  # the clinic's zone (middleware)
         return _("A code was sent to %(destination)s. It works until %(time)s.") % {
-            "destination": row.destination, "time": until,
+            "destination": _shown(patient, row), "time": until,
         }
 
     return _act(request, pk, channel, send)
@@ -54,7 +59,7 @@ def send_code(request, pk, channel):
 def enter_code(request, pk, channel):
     def confirm(patient, actor):
         row = verification.confirm_verification(patient, channel, request.POST.get("code", ""), actor=actor)
-        return _("%(destination)s is verified.") % {"destination": row.destination}
+        return _("%(destination)s is verified.") % {"destination": _shown(patient, row)}
 
     return _act(request, pk, channel, confirm)
 
@@ -64,6 +69,6 @@ def enter_code(request, pk, channel):
 def verified_in_person(request, pk, channel):
     def mark(patient, actor):
         row = verification.mark_verified_in_person(patient, channel, actor=actor)
-        return _("%(destination)s is marked as verified in person.") % {"destination": row.destination}
+        return _("%(destination)s is marked as verified in person.") % {"destination": _shown(patient, row)}
 
     return _act(request, pk, channel, mark)

@@ -16,6 +16,7 @@ from patients.form_fields import card_number_as_sent
 from patients.forms import PatientForm, field_in_words
 from patients.merging.views import record_page_context, same_person_target, same_person_url
 from patients.models import Channel, HealthCard, Patient, Verification, health_card_of
+from patients.phones import readable_destination
 from patients.services import promote_lead, update_patient
 from patients.views.access import desk_actor, frontdesk_view, is_organization_admin
 from patients.views.duplicates import confirmed_ids, duplicates_context, with_confirmation
@@ -78,7 +79,9 @@ def reveal_health_card(request, pk):
 def _detail_page(request, patient, *, revealed=False):
     by_channel = {v.channel: v for v in patient.verifications.all()}
     verification_channels = [
-        {"channel": c.value, "label": c.label, "destination": str(getattr(patient, c.value) or ""),
+        {"channel": c.value, "label": c.label,
+         "destination": readable_destination(c.value, str(getattr(patient, c.value) or ""),
+                                             request.organization.default_phone_region),
          "verification": by_channel.get(c.value), **CHANNEL_TEXTS[c.value]}
         for c in Verification.ChannelName
     ]

@@ -82,7 +82,7 @@ def test_sending_again_too_soon_is_explained(desk, account, mailoutbox):
 def test_verified_in_person_records_who(desk, account, member):
     answer = desk.post(action("in_person", account, "phone"), follow=True)
 
-    assert "+14165550134 is marked as verified in person." in answer.content.decode()
+    assert "(416) 555-0134 is marked as verified in person." in answer.content.decode()  # for reading
     row = Verification.objects.get(channel="phone")
     assert (row.status, row.method, row.verified_by, row.verified_by_label) == (
         "verified", "in_person", member, "member (Intake form)")
