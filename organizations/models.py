@@ -64,7 +64,7 @@ class Organization(models.Model):
         help_text=_("The clinic's time zone (e.g. America/Toronto): every time is shown and sent in it."),
     )
     language = models.CharField(
-        max_length=8, choices=settings.LANGUAGES, default="en", verbose_name=_("language"),
+        max_length=8, choices=settings.LANGUAGES, default="en", db_default="en", verbose_name=_("language"),
         help_text=_("The front desk's language, and the patients' unless they prefer another."),
     )
     is_active = models.BooleanField(default=True)

@@ -89,7 +89,9 @@ class Patient(OrganizationOwned):
     local_phone = models.CharField(max_length=32, blank=True, help_text="As sent by the Register Patient contract.")
     province = models.CharField(max_length=2, blank=True, help_text="Two-letter province or state code.")
     preferred_language = models.CharField(
-        max_length=8, blank=True, default="", choices=settings.LANGUAGES, verbose_name=_("preferred language"),
+        # db_default: rows written with COPY or raw SQL (the CSV import, the benchmarks) get it too.
+        max_length=8, blank=True, default="", db_default="", choices=settings.LANGUAGES,
+        verbose_name=_("preferred language"),
         help_text=_("Emails and text messages to the patient are in this language (empty: the clinic's)."),
     )
 
