@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0007_patient_preferred_language'),
+        ('patients', '0008_idempotency_response_headers'),
     ]
 
     operations = [
