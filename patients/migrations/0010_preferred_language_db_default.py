@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0008_idempotency_response_headers'),
+        ('patients', '0009_fewer_write_indexes'),
     ]
 
     operations = [
