@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0009_fewer_write_indexes'),
+        ('patients', '0010_idempotency_response_text'),
     ]
 
     operations = [
