@@ -16,6 +16,7 @@ from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
 from organizations.models import PHONE_REGIONS, LeadContact, PatientGroup, Provider
 from patients.cleaning import TEXT_FIELDS
+from patients.date_input import BirthDateField
 from patients.errors import PatientRuleError
 from patients.form_fields import HEALTH_CARD_FIELDS, add_rule_errors, card_number_as_sent, field_for_error
 from patients.health_cards import PROVINCES
@@ -93,7 +94,7 @@ class PatientForm(FrontDeskForm):
     preferred_name = text_field(
         _("Preferred name"), "preferred_name", help_text=_("Only if different from the given name.")
     )
-    date_of_birth = date_field(_("Date of birth"))
+    date_of_birth = BirthDateField(label=_("Date of birth"))
     gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
     phone_region, phone = phone_fields()
     email = forms.CharField(
@@ -144,7 +145,7 @@ class PatientForm(FrontDeskForm):
         return {
             "given_name": patient.given_name, "family_name": patient.family_name,
             "preferred_name": patient.preferred_name,
-            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
+            "date_of_birth": patient.date_of_birth,
             "gender": patient.gender if patient.gender != Patient.Gender.UNKNOWN else "",
             "phone_region": patient.organization.default_phone_region,
             "phone": patient.phone_as_typed(international=True),
@@ -208,7 +209,7 @@ class QuickLeadForm(FrontDeskForm):
     full_name = text_field(_("Name"), "full_name", help_text=_("As the caller says it, e.g. Marie Tremblay."))
     phone_region, phone = phone_fields()
     gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
-    date_of_birth = date_field(_("Date of birth"), help_text=_("Optional."))
+    date_of_birth = BirthDateField(label=_("Date of birth"), help_text=_("Optional. For example, 15 March 1984."))
     email = forms.CharField(
         label=_("Email"), required=False, help_text=_("Optional."),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "maxlength": 254}),
@@ -262,6 +263,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search"), required=False, max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-        help_text=_("Name, phone, date of birth (YYYY-MM-DD), patient number, health card number or email."),
+        help_text=_("Name, phone, date of birth (e.g. 15 Mar 1984 or 15/03/1984), patient number, health card "
+                    "number or email."),
     )
     status = forms.ChoiceField(label=_("Show"), choices=STATUS_CHOICES, required=False)

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from patients.actors import Actor
+from patients.date_input import BirthDateField
 from patients.errors import PatientRuleError, PossibleDuplicatesError
 from patients.form_fields import HEALTH_CARD_FIELDS, card_number_as_sent, field_for_error
 from patients.form_fields import add_rule_errors as add_errors_to_form
@@ -83,6 +84,7 @@ class PatientAdminForm(PossibleDuplicatesMixin, forms.ModelForm):
         help_text=_("Any format. A number without a country code is read in the organization's region."),
     )
     email = forms.CharField(required=False, max_length=254, label=_("Email"))
+    date_of_birth = BirthDateField(label=_("Date of birth"))
     health_card_number = forms.CharField(required=False, max_length=40, label=_("Health card number"))
     health_card_province = forms.ChoiceField(required=False, choices=PROVINCE_CHOICES, label=_("Health card province"))
     health_card_version_code = forms.CharField(required=False, max_length=10, label=_("Version code"))
@@ -170,8 +172,7 @@ class CompleteRegistrationForm(PossibleDuplicatesMixin, forms.Form):
 
     given_name = forms.CharField(required=False, max_length=150, label=FIELD_LABELS["given_name"])
     family_name = forms.CharField(required=False, max_length=150, label=FIELD_LABELS["family_name"])
-    date_of_birth = forms.DateField(required=False, widget=AdminDateWidget, help_text="YYYY-MM-DD",
-                                    label=FIELD_LABELS["date_of_birth"])
+    date_of_birth = BirthDateField(label=FIELD_LABELS["date_of_birth"])
     gender = forms.ChoiceField(required=False, choices=[("", "---------"), *Patient.Gender.choices],
                                label=FIELD_LABELS["gender"])
     phone = forms.CharField(required=False, max_length=40, help_text=_("Any format."), label=FIELD_LABELS["phone"])

@@ -7,11 +7,11 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
 from patients import validation as v
+from patients.dates import DateReadings, read_date_query
 from patients.health_cards import normalize_health_card_number
 from patients.models import HealthCard, Patient
 from patients.names import fold
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
 MAX_NAME_WORDS = 8
 HIDDEN_BY_DEFAULT = (Patient.Status.ARCHIVED, Patient.Status.MERGED)
@@ -39,8 +39,9 @@ class IsAnyOf(Func):
 
 def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
     """The condition matching `query` typed in a search box: a name (partial, accent- and
-    case-insensitive, every word must match), a phone in any format, a date of birth
-    (YYYY-MM-DD), a patient number, a health card number or an email.
+    case-insensitive, every word must match), a phone in any format, a date of birth (as
+    `patients.dates.read_date_query` reads it: both readings when day and month can swap), a patient
+    number, a health card number or an email.
 
     `organizations` (the admin, searching several organizations at once): whose health cards
     are looked up, instead of `organization`'s; phones are still read in `organization`'s region.
@@ -52,12 +53,12 @@ def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
     if "@" in text:
         # lower(email) = ..., the expression the unique index is built on; needs no annotation.
         return Q(Exact(Lower("email"), text.lower())) & ~Q(email="")
-    if _DATE.match(text):
-        try:
-            return Q(date_of_birth=v.parse_date(text))
-        except v.FieldError:
-            return Q(pk__in=[])
+    readings = read_date_query(text)
+    if readings is not None and readings.only_a_date:
+        return Q(date_of_birth__in=readings.dates)
     condition = Q(pk__in=[])
+    if readings is not None:  # eight digits: a date, and maybe a patient number or health card
+        condition |= Q(date_of_birth__in=readings.dates)
     number = _patient_number(text)
     if number is not None:
         condition |= Q(patient_number=number)
@@ -101,6 +102,12 @@ def shown_by_default(query: str = "") -> Q:
     if number is not None:
         condition |= Q(status=Patient.Status.MERGED, patient_number=number)
     return condition
+
+
+def date_readings(query: str) -> DateReadings | None:
+    """The dates of birth a search for `query` looks for: pages and answers say which, above all
+    when day and month could swap (`03/04/1984` searches 3 April and March 4)."""
+    return read_date_query((query or "").replace("\x00", ""))
 
 
 def search_patients(organization, query: str = "", *, status: str | None = None):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
+from patients.dates import DateParts
 from patients.models import Patient, Verification
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -174,7 +175,14 @@ def parse_date(value, label=None) -> date | None:
 
 
 def clean_date_of_birth(value, *, allow_unknown=False) -> date | None:
-    """Not in the future, not before 1900. `1111-01-01` means unknown, only where allowed (leads)."""
+    """Not in the future, not before 1900. `1111-01-01` means unknown, only where allowed (leads).
+    `value` may also be the day, month and year typed in separate inputs (`DateParts`)."""
+    if isinstance(value, DateParts):
+        if value.empty:
+            return None
+        if problem := value.problem():
+            raise FieldError(problem)
+        value = value.as_date()
     if str(value).strip() == UNKNOWN_BIRTH_DATE:
         if allow_unknown:
             return None

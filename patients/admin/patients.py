@@ -27,11 +27,12 @@ from patients.admin.access import AccessLoggingMixin, log_duplicates_shown
 from patients.admin.filters import ProvinceFilter, StatusFilter
 from patients.admin.imports import PatientImportMixin
 from patients.admin.leads import LeadPromotionMixin
+from patients.dates import format_date
 from patients.forms_admin import PatientAdminForm
 from patients.models import HealthCard, Patient, Verification
 from patients.pagination import EstimatedCountPaginator
 from patients.resources import PatientResource
-from patients.selectors import patient_search_filter
+from patients.selectors import date_readings, patient_search_filter
 
 
 class HealthCardInline(ScopedInlineMixin, admin.TabularInline):
@@ -89,14 +90,14 @@ class ReplicaChangeList(ChangeList):
 class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, ExportMixin, OrganizationScopedAdmin,
                    SimpleHistoryAdmin):
     form = PatientAdminForm
-    list_display = ["number", "name", "date_of_birth", "phone_number", "status", "organization", "created"]
+    list_display = ["number", "name", "birth_date", "phone_number", "status", "organization", "created"]
     list_display_links = ["number", "name"]
     list_filter = [StatusFilter, "organization", ProvinceFilter, "has_insurance", "created_at"]
     list_select_related = ["organization"]
-    sortable_by = ["number", "date_of_birth", "created"]
+    sortable_by = ["number", "birth_date", "created"]
     search_fields = ["search_name"]  # shows the search box; the search itself is get_search_results
     search_help_text = _("Name, email, phone (any format), patient number, health card number "
-                         "or date of birth (YYYY-MM-DD).")
+                         "or date of birth (e.g. 15 Mar 1984 or 15/03/1984).")
     # A million rows: no COUNT(*) of the whole table on every page (see paginator.py).
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -126,6 +127,10 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     @admin.display(description=_("name"))
     def name(self, patient):
         return patient.display_name or _("(no name)")
+
+    @admin.display(description=_("date of birth"), ordering="date_of_birth")
+    def birth_date(self, patient):
+        return format_date(patient.date_of_birth) or "—"
 
     @admin.display(description=_("phone"))
     def phone_number(self, patient):
@@ -177,6 +182,12 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
             if len(choices) == 1:
                 form.base_fields["organization"].initial = choices[0].pk
         return form
+
+    def changelist_view(self, request, extra_context=None):
+        # Which dates of birth the search looked for: both readings when day and month could swap.
+        readings = date_readings(request.GET.get("q", ""))
+        extra_context = {**(extra_context or {}), "date_readings": readings}
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -30,7 +30,7 @@ from patients.api.patient_serializers import (
 from patients.api.throttling import ApiKeyThrottle, SelfRegistrationThrottle
 from patients.models import Channel, Patient
 from patients.pagination import EstimatedCountPaginator
-from patients.selectors import search_patients
+from patients.selectors import date_readings, search_patients
 from patients.services import register_patient, update_patient
 
 
@@ -77,6 +77,11 @@ class PatientPagination(PageNumberPagination):
         schema["properties"]["countIsEstimate"] = {
             "type": "boolean",
             "description": "true when `count` is PostgreSQL's estimate (more than 1,000 matches).",
+        }
+        schema["properties"]["searchedDatesOfBirth"] = {
+            "type": "array", "items": {"type": "string", "format": "date"},
+            "description": "The dates of birth `q` was read as (empty when it is not a date). Two when day and "
+                           "month can swap: `03/04/1984` searches both 1984-04-03 and 1984-03-04.",
         }
         return schema
 
@@ -137,7 +142,9 @@ class PatientListView(PatientsApiView):
         operation_id="listPatients",
         summary="Search patients",
         description="The organization's patients, newest first. `q` matches a name (partial, accent- and "
-                    "case-insensitive), a phone number in any format, an email, a date of birth (YYYY-MM-DD), "
+                    "case-insensitive), a phone number in any format, an email, a date of birth (`1984-03-15`, "
+                    "`15 Mar 1984`, `15 mars 1984`, `15/03/1984`, `15031984`: a day and month that can swap "
+                    "search both readings, listed in `searchedDatesOfBirth`), "
                     "a patient number or a health card number. Minimum necessary: a result's health card "
                     "shows only `numberLast4`; the full `number` is in one patient's answer. Every patient "
                     "listed is recorded in the organization's access log.",
@@ -149,13 +156,17 @@ class PatientListView(PatientsApiView):
         status = request.query_params.get("status") or None
         if status is not None and status not in Patient.Status.values:
             raise FieldErrors({"status": [_("Use one of: %(values)s.") % {"values": ", ".join(Patient.Status.values)}]})
-        patients = search_patients(self.organization, request.query_params.get("q", ""), status=status)
+        query = request.query_params.get("q", "")
+        patients = search_patients(self.organization, query, status=status)
         page = self.paginate_queryset(
             patients.select_related("health_card").prefetch_related("providers", "groups", "verifications")
             .using(read_database(request))
         )
         record_accesses(actor=self.actor, patients=page, action=AccessAction.SEARCH, request=request)
-        return self.get_paginated_response(PatientListItemSerializer(page, many=True).data)
+        response = self.get_paginated_response(PatientListItemSerializer(page, many=True).data)
+        readings = date_readings(query)
+        response.data["searchedDatesOfBirth"] = [d.isoformat() for d in readings.dates] if readings else []
+        return response
 
     @extend_schema(
         operation_id="createPatient",

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 from organizations.models import PHONE_REGIONS
 from patients import validation as v
 from patients.access_log import AccessAction, record_accesses
+from patients.date_input import PARTS
+from patients.dates import DateParts, format_date
 from patients.duplicates import find_possible_duplicates
 from patients.errors import PossibleDuplicatesError
 from patients.health_cards import PROVINCES, normalize_health_card_number
@@ -74,7 +76,9 @@ def live_check(request):
     matches = find_possible_duplicates(
         org,
         given_name=params.get("given_name", "")[:150], family_name=params.get("family_name", "")[:150],
-        date_of_birth=_clean(v.clean_date_of_birth, params.get("date_of_birth", "")),
+        date_of_birth=_clean(v.clean_date_of_birth, DateParts(
+            *(params.get(f"date_of_birth_{part}", "") for part in PARTS)) if "date_of_birth_year" in params
+            else params.get("date_of_birth", "")),
         phone=_clean(v.clean_phone, params.get("phone", "")[:32], region) or "",
         email=_clean(v.clean_email, params.get("email", "")[:254]) or "",
         health_card_number=card_number,
@@ -87,6 +91,7 @@ def live_check(request):
         {
             "name": m.patient.display_name or _("(no name)"),
             "date_of_birth": m.patient.date_of_birth.isoformat() if m.patient.date_of_birth else None,
+            "date_of_birth_shown": format_date(m.patient.date_of_birth) or None,
             "patient_number": m.patient.patient_number,
             "status": m.patient.get_status_display(),
             "reasons": [str(REASONS.get(reason, reason)) for reason in m.reasons],  # in the clerk's language

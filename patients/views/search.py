@@ -5,7 +5,7 @@ from django.shortcuts import render
 from config.replica import read_database
 from patients.access_log import AccessAction, record_accesses
 from patients.forms import SearchForm
-from patients.selectors import search_patients
+from patients.selectors import date_readings, search_patients
 from patients.views.access import desk_actor, frontdesk_view
 
 PAGE_SIZE = 25
@@ -44,4 +44,5 @@ def patient_list(request):
         "has_next": len(rows) > PAGE_SIZE and page < MAX_PAGE,
         "params": params,
         "searched": bool(query or status),
+        "date_readings": date_readings(query),
     })

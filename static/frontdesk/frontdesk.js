@@ -18,8 +18,8 @@
   }
 
   // Live duplicate check: asks the server who looks like the person being typed in.
-  var CHECKED = ["given_name", "family_name", "full_name", "date_of_birth", "phone", "phone_region", "email",
-    "health_card_number", "health_card_province"];
+  var CHECKED = ["given_name", "family_name", "full_name", "date_of_birth_day", "date_of_birth_month",
+    "date_of_birth_year", "phone", "phone_region", "email", "health_card_number", "health_card_province"];
 
   function liveDuplicates(form) {
     var url = form.getAttribute("data-duplicate-check");
@@ -57,7 +57,7 @@
         link.textContent = m.name;
         item.appendChild(link);
         var number = m.patient_number ? "#" + m.patient_number : (box.getAttribute("data-lead") || "lead");
-        var born = m.date_of_birth || box.getAttribute("data-unknown-birth") || "birth date unknown";
+        var born = m.date_of_birth_shown || box.getAttribute("data-unknown-birth") || "birth date unknown";
         item.appendChild(document.createTextNode(" (" + born + ", " + number + "): " + m.reasons.join(", ")));
         list.appendChild(item);
       });

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient
+from tests.date_parts import with_date_parts
 from tests.factories import LeadFactory, PatientFactory
 
 LIST = reverse("admin:patients_patient_changelist")
@@ -92,9 +93,10 @@ def test_completing_a_registration_on_its_page(login, owner, leads):
     page = client.get(page_url(lead))
     assert page.status_code == 200
     assert "family name, phone" in page.content.decode()
-    response = client.post(page_url(lead), {"given_name": "Solo", "family_name": "Sailor",
-                                            "date_of_birth": "1975-01-01", "gender": "female",
-                                            "phone": "(416) 555-0310", "email": lead.email}, follow=True)
+    response = client.post(page_url(lead), with_date_parts({
+        "given_name": "Solo", "family_name": "Sailor",
+        "date_of_birth": "1975-01-01", "gender": "female",
+        "phone": "(416) 555-0310", "email": lead.email}), follow=True)
     assert response.redirect_chain[-1][0] == reverse("admin:patients_patient_change", args=[lead.pk])
     lead.refresh_from_db()
     assert lead.status == Patient.Status.ACTIVE and lead.patient_number is not None
@@ -118,12 +120,14 @@ def test_the_page_lists_what_promotion_would_say_is_missing(login, owner, organi
 def test_a_rule_broken_on_the_page_is_a_form_error(login, owner, leads):
     client = login(owner)
     lead = leads["no_birth_date"]
-    response = client.post(page_url(lead), {"given_name": "Nora", "family_name": "Nodate", "gender": "female",
-                                            "date_of_birth": "2999-01-01", "phone": "+1 416 555 0302"})
+    response = client.post(page_url(lead), with_date_parts({
+        "given_name": "Nora", "family_name": "Nodate", "gender": "female",
+        "date_of_birth": "2999-01-01", "phone": "+1 416 555 0302"}))
     assert response.status_code == 200
     assert "future" in " ".join(response.context["form"].errors["date_of_birth"])
-    response = client.post(page_url(lead), {"given_name": "Nora", "family_name": "Nodate", "gender": "female",
-                                            "phone": "+1 416 555 0302"})
+    response = client.post(page_url(lead), with_date_parts({
+        "given_name": "Nora", "family_name": "Nodate", "gender": "female",
+        "phone": "+1 416 555 0302"}))
     assert "needed" in " ".join(response.context["form"].errors["date_of_birth"])
     lead.refresh_from_db()
     assert lead.status == Patient.Status.LEAD
@@ -138,13 +142,14 @@ def test_promoting_into_a_possible_duplicate_needs_explicit_confirmation(login, 
 
     fields = {"given_name": "Dana", "family_name": "Double", "date_of_birth": "1990-01-01", "gender": "female",
               "phone": "+14165550399", "email": lead.email}
-    refused = client.post(page_url(lead), fields)
+    refused = client.post(page_url(lead), with_date_parts(fields))
     assert refused.status_code == 200
     assert "already registered" in " ".join(refused.context["form"].non_field_errors())
     lead.refresh_from_db()
     assert lead.status == Patient.Status.LEAD
 
-    confirmed = client.post(page_url(lead), {**fields, "confirm": "on"})
+    confirmed = client.post(page_url(lead), with_date_parts({
+        **fields, "confirm": "on"}))
     assert confirmed.status_code == 302
     lead.refresh_from_db()
     assert lead.status == Patient.Status.ACTIVE
@@ -170,11 +175,12 @@ def test_completing_a_registration_asks_for_what_the_clinic_requires(login, owne
 
     data = {"given_name": "Cara", "family_name": "Complete", "date_of_birth": "1980-03-04", "gender": "female",
             "phone": "+1 416 555 0301"}
-    refused = client.post(page_url(lead), data)
+    refused = client.post(page_url(lead), with_date_parts(data))
     assert refused.context["form"].errors == {"province": ["Required by this clinic."],
                                               "health_card_number": ["Required by this clinic."]}
-    response = client.post(page_url(lead), {**data, "province": "ON", "health_card_number": "9876543217",
-                                            "health_card_province": "ON"})
+    response = client.post(page_url(lead), with_date_parts({
+        **data, "province": "ON", "health_card_number": "9876543217",
+        "health_card_province": "ON"}))
     assert response.status_code == 302
     lead.refresh_from_db()
     assert lead.status == Patient.Status.ACTIVE and lead.health_card.number == "9876543217"

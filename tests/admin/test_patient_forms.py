@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from patients.models import Channel, HealthCard, Patient
 from tests.admin.conftest import form_data
+from tests.date_parts import with_date_parts
 from tests.factories import HealthCardFactory, PatientFactory
 
 ADD = reverse("admin:patients_patient_add")
@@ -23,7 +24,7 @@ def add_form(client, organization, **changes):
         "phone": "(416) 555-0177", "province": "ON",
     })
     data.update(changes)
-    return data
+    return with_date_parts(data)
 
 
 def errors_of(response):
@@ -218,3 +219,19 @@ def test_adding_a_patient_without_what_the_clinic_requires_is_refused(login, own
     assert response.status_code == 200
     assert errors_of(response) == {"health_card_number": ["Required by this clinic."]}
     assert not Patient.objects.exists()
+
+
+def test_the_date_of_birth_is_entered_as_day_month_and_year(login, owner, organization, maple_patient):
+    client = login(owner)
+    page = client.get(change_url(maple_patient)).content.decode()
+    d = maple_patient.date_of_birth
+    assert f'name="date_of_birth_day" value="{d.day}"' in page
+    assert f'<option value="{d.month}" selected>' in page and f'name="date_of_birth_year" value="{d.year}"' in page
+
+    data = add_form(client, organization)
+    data.update({"date_of_birth_day": "12", "date_of_birth_month": "13"})
+    response = client.post(ADD, data)
+    assert errors_of(response) == {"date_of_birth": ["The month must be between 1 and 12."]}
+    data.update({"date_of_birth_day": "31", "date_of_birth_month": "4"})
+    assert errors_of(client.post(ADD, data)) == {"date_of_birth": ["There is no day 31 in that month."]}
+    assert not Patient.objects.filter(email="nadia@example.com").exists()

@@ -23,7 +23,19 @@ def test_columns(login, owner, maple_patient):
         assert f">{header.capitalize()}<" in text or header in text.lower()
     assert "Élodie Tremblay" in text
     assert "(416) 555-0101" in text and "+14165550101" not in text  # for reading, not E.164
-    assert maple_patient.date_of_birth.strftime("%Y") in text
+    d = maple_patient.date_of_birth
+    assert f"{d.day} {d.strftime('%b')} {d.year}" in text  # one unambiguous format, e.g. 15 Mar 1984
+
+
+def test_search_by_date_says_which_dates_were_searched(login, owner, organization):
+    first = PatientFactory(organization=organization, given_name="Ann", date_of_birth=datetime.date(1984, 4, 3))
+    second = PatientFactory(organization=organization, given_name="Bea", date_of_birth=datetime.date(1984, 3, 4))
+    response = login(owner).get(URL, {"q": "03/04/1984"})
+
+    assert {p.pk for p in response.context["cl"].result_list} == {first.pk, second.pk}
+    text = response.content.decode()
+    assert "can be read two ways" in text and "<strong>3 Apr 1984</strong> and <strong>4 Mar 1984</strong>" in text
+    assert {p.pk for p in login(owner).get(URL, {"q": "4 mars 1984"}).context["cl"].result_list} == {second.pk}
 
 
 def test_a_leads_phone_is_shown_as_sent_with_its_calling_code(login, owner, organization):

@@ -43,13 +43,23 @@ def test_lists_the_organizations_patients_newest_first(api, jane, others):
 @pytest.mark.parametrize(
     "query",
     ["jane", "ECLAIR", "éclair jan", "jane.eclair@example.com", "(416) 555-0123", "4165550123", "1985-04-12",
-     "9287-170-261"],
+     "12 Apr 1985", "12 avril 1985", "12/04/1985", "12041985", "9287-170-261"],
 )
 def test_search_finds_by_name_email_phone_birth_date_and_health_card(api, jane, others, query):
     response = api.get(PATIENTS_URL, {"q": query})
 
     assert response.status_code == 200
     assert ids(response) == [str(jane.pk)]
+
+
+def test_an_ambiguous_date_searches_both_readings_and_says_so(api, organization, jane):
+    # 04/12/1985: 4 December, or April 12 (Jane's).
+    december = PatientFactory(organization=organization, given_name="Dee", date_of_birth="1985-12-04")
+    response = api.get(PATIENTS_URL, {"q": "04/12/1985"})
+
+    assert set(ids(response)) == {str(jane.pk), str(december.pk)}
+    assert response.json()["searchedDatesOfBirth"] == ["1985-12-04", "1985-04-12"]
+    assert api.get(PATIENTS_URL, {"q": "12 Apr 1985"}).json()["searchedDatesOfBirth"] == ["1985-04-12"]
 
 
 def test_search_by_patient_number(api, jane, others):
@@ -72,7 +82,8 @@ def test_nul_in_a_search_is_a_400_on_q(api, jane, query):
 
 def test_search_without_a_match_is_an_empty_page(api, jane):
     response = api.get(PATIENTS_URL, {"q": "nobody"})
-    assert response.json() == {"count": 0, "countIsEstimate": False, "next": None, "previous": None, "results": []}
+    assert response.json() == {"count": 0, "countIsEstimate": False, "next": None, "previous": None, "results": [],
+                               "searchedDatesOfBirth": []}
 
 
 def test_status_filter(api, organization, jane):

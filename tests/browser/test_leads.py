@@ -7,6 +7,7 @@ from patients.actors import Actor
 from patients.models import Channel, Patient
 from patients.services import register_patient
 from tests.browser.conftest import keep_screenshot
+from tests.browser.test_register import fill_birth_date
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +56,7 @@ def test_complete_a_leads_registration(signed_in, organization, member):
     expect(page.locator("#error-summary")).to_contain_text("Date of birth")
     expect(page.locator("#error-summary")).to_be_focused()
 
-    page.locator("#id_date_of_birth").fill("1979-11-02")
+    fill_birth_date(page, "2", "November", "1979")
     page.get_by_role("button", name="Complete registration").click()
 
     expect(page.get_by_role("heading", name="Patient registered")).to_be_visible()

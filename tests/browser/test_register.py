@@ -12,15 +12,23 @@ from tests.factories import PatientFactory, ProviderFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def fill_patient(page, **overrides):
+def fill_birth_date(page, day, month, year):
+    """The date of birth as a clerk types it: day, month by name, year."""
+    page.get_by_label("Day").fill(day)
+    page.get_by_label("Month", exact=True).select_option(label=month)
+    page.get_by_label("Year").fill(year)
+
+
+def fill_patient(page, birth_date=("9", "March", "1984"), **overrides):
     values = {
-        "#id_given_name": "Élodie", "#id_family_name": "Tremblay", "#id_date_of_birth": "1984-03-09",
+        "#id_given_name": "Élodie", "#id_family_name": "Tremblay",
         "#id_phone": "(416) 555-0199", "#id_email": "elodie@example.com",
         "#id_health_card_number": "9876 543 217", "#id_health_card_version_code": "AB",
     }
     values.update(overrides)
     for selector, value in values.items():
         page.locator(selector).fill(value)
+    fill_birth_date(page, *birth_date)
     page.get_by_label("Gender").select_option("female")
     page.get_by_label("Province or state").select_option("ON")
     page.get_by_label("Issuing province").select_option("ON")
@@ -52,19 +60,19 @@ def test_field_errors_for_a_bad_phone_a_future_birth_date_and_an_invalid_health_
     page = signed_in
     page.goto("/patients/new/")
 
-    fill_patient(page, **{"#id_phone": "416-555-CALL", "#id_date_of_birth": "2999-01-01",
-                          "#id_health_card_number": "9876543210"})
+    fill_patient(page, birth_date=("1", "January", "2999"),
+                 **{"#id_phone": "416-555-CALL", "#id_health_card_number": "9876543210"})
     page.get_by_role("button", name="Register patient").click()
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
-    for field, message in (("phone", "letters and other symbols are not allowed"),
-                           ("date_of_birth", "cannot be in the future"),
-                           ("health_card_number", "check digit is wrong")):
+    for field, target, message in (("phone", "phone", "letters and other symbols are not allowed"),
+                                   ("date_of_birth", "date_of_birth_0", "cannot be in the future"),
+                                   ("health_card_number", "health_card_number", "check digit is wrong")):
         expect(page.locator(f"#id_{field}_error")).to_contain_text(message)
-        expect(page.locator(f"#id_{field}")).to_have_attribute("aria-invalid", "true")
-        expect(summary.locator(f'a[href="#id_{field}"]')).to_be_visible()
+        expect(page.locator(f"#id_{target}")).to_have_attribute("aria-invalid", "true")
+        expect(summary.locator(f'a[href="#id_{target}"]')).to_be_visible()
     expect(page.locator("#id_given_name")).to_have_value("Élodie")
     keep_screenshot(page, "register-errors")
 

@@ -1,5 +1,7 @@
 """What a clerk types into the front-desk forms."""
 
+from tests.date_parts import with_date_parts
+
 
 def patient_form(**overrides):
     """What a clerk types to register a full patient."""
@@ -20,11 +22,11 @@ def patient_form(**overrides):
         "health_card_expiry_date": "2030-01-31",
     }
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_date_parts({k: v for k, v in data.items() if v is not None})
 
 
 def lead_form(**overrides):
     data = {"form_token": "lead-token-1", "full_name": "Marc Gagnon", "phone_region": "CA",
             "phone": "514 555 0142", "gender": "male", "date_of_birth": "", "email": ""}
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return with_date_parts({k: v for k, v in data.items() if v is not None})

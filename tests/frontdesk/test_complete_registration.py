@@ -8,6 +8,7 @@ from django.urls import reverse
 from patients.actors import Actor
 from patients.models import Channel, Patient
 from patients.services import register_patient
+from tests.date_parts import with_date_parts
 from tests.factories import PatientFactory
 
 
@@ -25,7 +26,7 @@ def form_for(desk, patient, **changes):
     form = desk.get(url(patient)).context["form"]
     values = {k: v for k, v in form.initial.items() if v not in (None, False, "", [])}
     values.update(changes)
-    return values
+    return with_date_parts(values)
 
 
 def test_the_form_starts_from_what_the_lead_gave(desk, lead):

@@ -29,7 +29,7 @@ def test_a_returning_patient_is_shown_with_why_and_nothing_is_saved(desk, organi
     assert response.status_code == 409
     assert Patient.objects.for_organization(organization).count() == 1
     assert 'id="duplicates"' in page
-    assert "Elodie Tremblay" in page and "1984-03-09" in page and f">{existing.patient_number}<" in page
+    assert "Elodie Tremblay" in page and "9 Mar 1984" in page and f">{existing.patient_number}<" in page
     assert "same phone" in page and "same family name and date of birth" in page
     assert reverse("frontdesk:patient_detail", args=[existing.pk]) in page
     assert f'name="seen_duplicates" value="{existing.pk}"' in page
@@ -100,6 +100,21 @@ def test_the_live_check_answers_json_for_the_script(desk, organization, other_or
     assert matches[0]["patient_number"] == existing.patient_number
     assert matches[0]["url"] == reverse("frontdesk:patient_detail", args=[existing.pk])
     assert "same phone" in matches[0]["reasons"]
+
+
+def test_the_live_check_reads_the_day_month_and_year_inputs(desk, organization):
+    existing = _returning(organization)
+
+    response = desk.get(CHECK, {"family_name": "tremblay", "date_of_birth_day": "9", "date_of_birth_month": "3",
+                                "date_of_birth_year": "1984"})
+
+    [match] = response.json()["matches"]
+    assert match["url"] == reverse("frontdesk:patient_detail", args=[existing.pk])
+    assert "same family name and date of birth" in match["reasons"]
+    assert (match["date_of_birth"], match["date_of_birth_shown"]) == ("1984-03-09", "9 Mar 1984")
+    half_typed = {"family_name": "tremblay", "date_of_birth_day": "9", "date_of_birth_month": "3",
+                  "date_of_birth_year": "19"}
+    assert "same family name and date of birth" not in str(desk.get(CHECK, half_typed).json())
 
 
 def test_the_live_check_ignores_half_typed_values_and_can_exclude_the_lead_being_completed(desk, organization):

@@ -27,7 +27,7 @@ def registered(organization, member):
 def test_the_page_shows_the_record_and_a_masked_health_card(desk, registered):
     page = desk.get(url(registered)).content.decode()
 
-    assert "Élodie Tremblay" in page and "1984-03-09" in page and "+1 416-555-0199" in page
+    assert "Élodie Tremblay" in page and "9 Mar 1984" in page and "+1 416-555-0199" in page
     assert "••••••3217" in page and "9876543217" not in page
     assert "2031-05-01" in page
     assert 'data-testid="card-expired"' not in page

@@ -36,12 +36,33 @@ def test_the_list_shows_the_organizations_patients_newest_first(desk, organizati
 
 
 @pytest.mark.parametrize("query", ["elodie", "ÉLO", "TREM elo", "416.555.0199", "(416) 555 0199", "+1 416 555 0199",
-                                   "1984-03-09", "9876 543 217"])
+                                   "1984-03-09", "9 Mar 1984", "9 mars 1984", "09031984", "9876 543 217"])
 def test_search_finds_by_name_phone_birth_date_and_health_card(desk, organization, elodie, query):
     PatientFactory(organization=organization, given_name="Someone", family_name="Else",
                    date_of_birth=datetime.date(1990, 1, 1), phone="+14165550000")
 
     assert names(desk.get(URL, {"q": query})) == [elodie.display_name]
+
+
+def test_dates_of_birth_are_shown_one_unambiguous_way(desk, elodie):
+    assert "<td>9 Mar 1984</td>" in desk.get(URL).content.decode()
+
+
+def test_an_ambiguous_date_searches_both_readings_and_says_so(desk, organization, elodie):
+    september = PatientFactory(organization=organization, given_name="Sept", family_name="Third",
+                               date_of_birth=datetime.date(1984, 9, 3))
+    response = desk.get(URL, {"q": "09/03/1984"})
+
+    assert set(names(response)) == {elodie.display_name, september.display_name}
+    notice = response.content.decode().split('data-testid="date-readings">')[1].split("</p>")[0]
+    assert "“09/03/1984” can be read two ways" in notice
+    assert "<strong>9 Mar 1984</strong> and <strong>3 Sep 1984</strong>" in notice
+
+
+def test_a_single_reading_is_said_too_and_no_date_says_nothing(desk, elodie):
+    notice = desk.get(URL, {"q": "19840309"}).content.decode()
+    assert "Searched date of birth:" in notice and "<strong>9 Mar 1984</strong>" in notice
+    assert 'data-testid="date-readings"' not in desk.get(URL, {"q": "elodie"}).content.decode()
 
 
 def test_search_finds_by_patient_number(desk, organization, elodie):

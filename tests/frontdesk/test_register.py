@@ -65,7 +65,6 @@ def test_a_number_typed_for_another_country_is_read_in_that_country(desk, organi
     [
         ({"phone": "416-555-CALL"}, "phone", "letters and other symbols are not allowed"),
         ({"phone": "555"}, "phone", "Enter a valid phone number"),
-        ({"date_of_birth": "2999-01-01"}, "date_of_birth", "cannot be in the future"),
         ({"health_card_number": "9876543210"}, "health_card_number", "check digit is wrong"),
         ({"health_card_province": ""}, "health_card_province", "Choose a Canadian province"),
         ({"email": "not-an-email"}, "email", "Enter a valid email address"),
@@ -92,7 +91,7 @@ def test_every_missing_required_field_is_reported_at_once(desk, organization):
 
     page = response.content.decode()
     assert response.status_code == 400
-    for field in ("given_name", "family_name", "date_of_birth", "gender", "phone"):
+    for field in ("given_name", "family_name", "date_of_birth_0", "gender", "phone"):
         assert f'href="#id_{field}"' in page
     assert not Patient.objects.exists()
 
@@ -163,14 +162,15 @@ def required_inputs(page: str) -> set[str]:
 
 
 def test_the_form_marks_exactly_what_a_full_patient_needs(desk, organization):
-    base = {"given_name", "family_name", "date_of_birth", "gender", "phone"}
+    base = {"given_name", "family_name", "date_of_birth_day", "date_of_birth_month", "date_of_birth_year", "gender",
+            "phone"}
     assert required_inputs(desk.get(URL).content.decode()) == base
 
     organization.required_fields = ["email", "province", "health_card"]
     organization.save()
     page = desk.get(URL).content.decode()
     assert required_inputs(page) == base | {"email", "province", "health_card_number"}
-    assert page.count('<span class="required">') == len(base) + 3
+    assert page.count('<span class="required">') == 5 + 3
 
 
 def test_what_the_clinic_requires_is_refused_next_to_its_input(desk, organization):
@@ -185,3 +185,38 @@ def test_what_the_clinic_requires_is_refused_next_to_its_input(desk, organizatio
         error = re.search(rf'id="id_{name}_error">(.*?)</p>', page, re.S).group(1)
         assert "Required by this clinic." in error
     assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(("day", "month", "year", "message"), [
+    ("15", "13", "1984", "The month must be between 1 and 12."),
+    ("32", "3", "1984", "The day must be between 1 and 31."),
+    ("31", "2", "1984", "There is no day 31 in that month."),
+    ("15", "3", "84", "Enter the year as 4 digits, for example 1984."),
+    ("15", "", "1984", "The date must include a day, a month and a year."),
+    ("1o", "3", "1984", "Enter the day, month and year as numbers."),
+    ("15", "3", "2999", "The date of birth cannot be in the future."),
+    ("15", "3", "1899", "The date of birth cannot be before 1900-01-01."),
+])
+def test_the_date_of_birth_is_typed_as_day_month_and_year_with_a_specific_error(desk, day, month, year, message):
+    response = desk.post(URL, patient_form(date_of_birth=None, date_of_birth_day=day, date_of_birth_month=month,
+                                           date_of_birth_year=year))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in re.search(r'id="id_date_of_birth_error">(.*?)</p>', page, re.S).group(1)
+    assert 'href="#id_date_of_birth_0"' in page  # the summary leads to the day
+    group = page[page.index('<fieldset class="field field--date'):page.index("</fieldset>", page.index("field--date"))]
+    assert "id_date_of_birth_error" in group.split(">")[0]  # the group is described by its error
+    assert group.count('aria-invalid="true"') == 3  # day, month and year
+    assert f'name="date_of_birth_day" value="{day}"' in page  # what was typed is kept
+    assert not Patient.objects.exists()
+
+
+def test_the_month_is_chosen_by_name(desk, organization):
+    page = desk.get(URL).content.decode()
+    assert '<option value="3">March</option>' in page
+    assert '<label class="date-input__label" for="id_date_of_birth_0">Day</label>' in page
+
+    desk.post(URL, patient_form(date_of_birth=None, date_of_birth_day="09", date_of_birth_month="3",
+                                date_of_birth_year="1984"))
+    assert str(Patient.objects.get().date_of_birth) == "1984-03-09"

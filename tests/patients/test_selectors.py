@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from patients.models import Patient
-from patients.selectors import patient_search_filter, search_patients
+from patients.selectors import date_readings, patient_search_filter, search_patients
 from tests.factories import HealthCardFactory, LeadFactory, OrganizationFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,19 @@ def test_phone_is_read_in_the_organizations_region():
 def test_date_of_birth(organization, elodie, others):
     assert found(organization, "1985-04-12") == [elodie]
     assert found(organization, "1985-02-30") == []
+
+
+@pytest.mark.parametrize("query", ["12 Apr 1985", "12 April 1985", "April 12, 1985", "12 avril 1985", "12 avr. 1985",
+                                   "12-Apr-1985", "12/04/1985", "12.04.1985", "12041985", "1985/04/12", "19850412"])
+def test_date_of_birth_in_the_forms_people_type(organization, elodie, others, query):
+    assert found(organization, query) == [elodie]
+
+
+def test_a_date_whose_day_and_month_can_swap_finds_both(organization, elodie):
+    december = PatientFactory(organization=organization, given_name="Dee", date_of_birth=date(1985, 12, 4))
+    assert set(found(organization, "04/12/1985")) == {elodie, december}
+    assert date_readings("04/12/1985").ambiguous
+    assert date_readings("13/04/1985").dates == (date(1985, 4, 13),)  # no month 13: one reading
 
 
 def test_patient_number(organization, elodie, others):
