@@ -18,15 +18,19 @@ from patients.errors import PatientRuleError
 from patients.models import Channel, Patient
 from patients.phones import readable_destination
 from patients.views.access import frontdesk_view
+from patients.views.records import code_refused_page
 
 
-def _act(request, pk, channel, action):
+def _act(request, pk, channel, action, *, refused=None):
+    """Run `action`; its refusal becomes a message on the patient page, or `refused(patient, messages)`."""
     if channel not in verification.CHANNELS:
         raise Http404("Unknown channel.")
     patient = get_for_organization_or_404(Patient.objects.select_related("organization"), request.organization, pk=pk)
     try:
         success = action(patient, Actor.for_user(request.user, Channel.INTAKE))
     except PatientRuleError as exc:
+        if refused is not None:
+            return refused(patient, [problem for problems in exc.errors.values() for problem in problems])
         for problems in exc.errors.values():
             for problem in problems:
                 messages.error(request, problem)
@@ -61,7 +65,11 @@ def enter_code(request, pk, channel):
         row = verification.confirm_verification(patient, channel, request.POST.get("code", ""), actor=actor)
         return _("%(destination)s is verified.") % {"destination": _shown(patient, row)}
 
-    return _act(request, pk, channel, confirm)
+    def said_at_the_code(patient, problems):
+        # A wrong code is shown where it was typed, announced and focused (not a banner after a redirect).
+        return code_refused_page(request, patient.pk, channel, problems)
+
+    return _act(request, pk, channel, confirm, refused=said_at_the_code)
 
 
 @require_POST

@@ -115,7 +115,9 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     export_formats = [base_formats.CSV]
 
     class Media:
-        js = ["frontdesk/frontdesk.js"]  # "Show" on the health card number (no inline script)
+        css = {"all": ["admin_a11y/patients.css"]}
+        # "Show" on the health card number (no inline script); names for the autocompletes' search boxes.
+        js = ["frontdesk/frontdesk.js", "admin_a11y/select2_labels.js"]
 
     RECORD_FIELDS = ["created_via", "created_by", "created_by_api_key", "created_at", "updated_at",
                      "promoted_at", "promoted_by_label", "has_account"]

@@ -76,7 +76,19 @@ def reveal_health_card(request, pk):
     return _detail_page(request, patient, revealed=True)
 
 
-def _detail_page(request, patient, *, revealed=False):
+def code_refused_page(request, pk, channel, problems):
+    """The patient page again after a refused verification code: the error on the code's input (or the
+    channel's actions when no code can be entered any more) and in a summary that takes the focus."""
+    patient = _patient(request, pk, details=True)
+    record_access(actor=desk_actor(request), patient=patient, action=AccessAction.VIEW, request=request)
+    row = next((v for v in patient.verifications.all() if v.channel == channel), None)
+    code_open = row is not None and row.status == Verification.Status.PENDING and row.code_expires_at is not None
+    code_error = {"channel": channel, "messages": problems,
+                  "target": f"code-{channel}" if code_open else f"verification-{channel}-actions"}
+    return _detail_page(request, patient, code_error=code_error, status=400)
+
+
+def _detail_page(request, patient, *, revealed=False, code_error=None, status=200):
     by_channel = {v.channel: v for v in patient.verifications.all()}
     verification_channels = [
         {"channel": c.value, "label": c.label,
@@ -94,7 +106,8 @@ def _detail_page(request, patient, *, revealed=False):
         # "Who accessed this record": for the organization's admins only.
         "accesses": recent_accesses(patient) if is_organization_admin(request) else None,
         **record_page_context(patient, request.organization),
-    })
+        "code_error": code_error,
+    }, status=status)
 
 
 # Whole sentences per channel: French agrees them with the noun ("aucun courriel", "aucun numéro").

@@ -5,6 +5,7 @@ screenshot in test-artifacts/; FRONTDESK_SCREENSHOTS=1 keeps screenshots of key 
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,22 +36,27 @@ def chromium():
         browser.close()
 
 
+@contextmanager
+def open_page(chromium, live_server, **options):
+    """A tablet-sized page on the live server in a fresh browser context (`options`: Playwright's)."""
+    context = chromium.new_context(viewport=TABLET, base_url=live_server.url, **options)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(chromium, live_server):
-    context = chromium.new_context(viewport=TABLET, base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with open_page(chromium, live_server) as page:
+        yield page
 
 
 @pytest.fixture
 def page_without_javascript(chromium, live_server):
-    context = chromium.new_context(viewport=TABLET, base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with open_page(chromium, live_server, java_script_enabled=False) as page:
+        yield page
 
 
 def sign_in(page, user):

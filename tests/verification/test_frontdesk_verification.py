@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import Verification
+from tests.access_log.helpers import events
 from tests.verification.conftest import email_code, register, sms_code
 
 
@@ -64,10 +65,30 @@ def test_a_wrong_code_is_shown_and_counted(desk, account):
     desk.post(action("send", account, "phone"))
     code = sms_code("+14165550134")
 
-    answer = desk.post(action("confirm", account, "phone"), {"code": f"{(int(code) + 1) % 10**6:06d}"}, follow=True)
+    answer = desk.post(action("confirm", account, "phone"), {"code": f"{(int(code) + 1) % 10**6:06d}"})
 
-    assert "The code is not correct. 4 tries left." in answer.content.decode()
+    # Shown where the code was typed: the page again (not a redirect), the input marked and described
+    # by the error, and a summary that takes the focus and links to the input.
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "autofocus" in summary and 'role="alert"' in summary
+    assert '<a href="#code-phone">The code is not correct. 4 tries left.</a>' in summary
+    assert 'id="code-phone-error"><span class="visually-hidden">Error:</span> The code is not correct.' in page
+    code_input = page.split('id="code-phone"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in code_input and 'aria-describedby="code-phone-error"' in code_input
     assert Verification.objects.get(channel="phone").code_attempts == 1
+
+
+def test_when_no_code_can_be_entered_the_summary_leads_to_the_channels_actions(desk, account):
+    answer = desk.post(action("confirm", account, "email"), {"code": "123456"})  # no code was sent
+
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert '<a href="#verification-email-actions">No code is waiting to be confirmed. Send a new code.</a>' in page
+    assert 'id="verification-email-actions" tabindex="-1"' in page
+    # The page shows the patient again: that is a read, in the access log like any opening of the record.
+    assert [(action, patient) for action, _door, _who, patient in events()] == [("view", account.pk)]
 
 
 def test_sending_again_too_soon_is_explained(desk, account, mailoutbox):
