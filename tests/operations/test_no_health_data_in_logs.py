@@ -21,6 +21,7 @@ from patients import sms
 from patients.models import Patient
 from tests.admin.conftest import form_data
 from tests.api.patients_helpers import client_with_key
+from tests.date_parts import with_date_parts
 from tests.factories import LeadFactory
 
 GUNICORN_CONF = Path(django_settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"
@@ -141,9 +142,10 @@ def through_the_front_desk(member, organization, served, mailoutbox):
     desk = Client()
     desk.force_login(member)
     p = DESK_PATIENT
-    form = {"form_token": "t-1", "given_name": p["given"], "family_name": p["family"], "date_of_birth": p["birth"],
-            "gender": "female", "phone_region": "CA", "phone": spaced(p["phone"]), "email": p["email"],
-            "province": "AB", "health_card_number": p["card"], "health_card_province": "AB"}
+    form = with_date_parts({
+        "form_token": "t-1", "given_name": p["given"], "family_name": p["family"], "date_of_birth": p["birth"],
+        "gender": "female", "phone_region": "CA", "phone": spaced(p["phone"]), "email": p["email"],
+        "province": "AB", "health_card_number": p["card"], "health_card_province": "AB"})
     saved = served.add(desk.post("/patients/new/", form))
     assert saved.status_code == 302, saved.content
     patient = Patient.objects.get(email=p["email"])
@@ -171,7 +173,7 @@ def through_the_front_desk(member, organization, served, mailoutbox):
     initial = served.add(desk.get(complete_url)).context["form"].initial
     values = {k: v for k, v in initial.items() if v not in (None, False, "", [])}
     values.update(date_of_birth=lead["birth"], email=lead["email"])
-    done = served.add(desk.post(complete_url, values))
+    done = served.add(desk.post(complete_url, with_date_parts(values)))
     assert done.status_code == 302, done.content
 
 
@@ -184,7 +186,7 @@ def through_the_admin(owner, organization, served):
     data.update({"organization": str(organization.pk), "given_name": p["given"], "family_name": p["family"],
                  "gender": "female", "date_of_birth": p["birth"], "email": p["email"], "phone": spaced(p["phone"]),
                  "province": "MB", "health_card_number": p["card"], "health_card_province": "MB"})
-    added = served.add(admin.post(add_url, data))
+    added = served.add(admin.post(add_url, with_date_parts(data)))
     assert added.status_code == 302, added.content
     for q in (p["family"], p["phone"], p["email"], p["card"]):
         assert served.add(admin.get("/admin/patients/patient/", {"q": q})).status_code == 200
