@@ -22,6 +22,7 @@ REQUIRABLE_FIELDS = {
     "email": _("Email"),
     "province": _("Province or state"),
     "health_card": _("Health card"),
+    "preferred_language": _("Preferred language"),
 }
 
 

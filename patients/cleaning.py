@@ -261,7 +261,9 @@ def _is_uuid(value) -> bool:
 
 
 # The fields missing_for_full_patient reads (and, where the clinic requires one, the health card).
-FULL_PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "gender", "email", "province")
+FULL_PATIENT_FIELDS = (
+    "given_name", "family_name", "date_of_birth", "phone", "gender", "email", "province", "preferred_language",
+)
 
 
 def missing_for_full_patient(organization, values) -> list[str]:

@@ -72,10 +72,19 @@ def records(organization, member):
     return {"patient": patient, "lead": lead}
 
 
-def test_front_desk_pages(page, member, records):
+def in_language(page, language):
+    """Switch the signed-in staff member's pages to `language` with the header's language switcher."""
+    if language == "fr":
+        page.get_by_role("button", name="Français").click()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_front_desk_pages(page, member, records, language):
     patient, lead = records["patient"], records["lead"]
     assert_accessible(page, "/login/")
     sign_in(page, member)
+    in_language(page, language)
     assert_all_accessible(page, [
         "/patients/", "/patients/?q=tremblay", "/patients/?q=09/03/1984", "/patients/?q=nobody",
         "/patients/new/", "/patients/new-lead/",
@@ -149,9 +158,11 @@ def contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def test_admin_pages_for_patients(page, owner, records, organization):
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_admin_pages_for_patients(page, owner, records, organization, language):
     patient, lead = records["patient"], records["lead"]
     sign_in(page, owner)
+    in_language(page, language)
     assert_all_accessible(page, [
         reverse("admin:patients_patient_changelist"),
         reverse("admin:patients_patient_changelist") + "?q=03/09/1984",

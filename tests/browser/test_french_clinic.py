@@ -27,7 +27,9 @@ def test_register_a_patient_in_french_and_see_the_clinics_time(page, member, fre
 
     page.get_by_label("Prénom").fill("Élodie")
     page.get_by_label("Nom de famille").fill("Tremblay")
-    page.locator("#id_date_of_birth").fill("1984-03-09")
+    page.get_by_label("Jour").fill("9")  # day, month by name, year: no day and month to mix up
+    page.get_by_label("Mois", exact=True).select_option(label="mars")
+    page.get_by_label("Année").fill("1984")
     page.get_by_label("Genre").select_option("female")
     page.locator("#id_phone").fill("(604) 555-0199")
     page.get_by_label("Langue préférée").select_option("fr")

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from patients.models import Patient
+from tests.date_parts import with_date_parts
 from tests.factories import PatientFactory
 
 REGISTER = reverse("frontdesk:register")
@@ -49,7 +50,8 @@ def test_the_sign_in_page_follows_the_browser(client):
 def test_form_errors_are_in_french(desk, organization):
     organization.language = "fr"
     organization.save()
-    page = desk.post(REGISTER, {"given_name": "Zoé", "phone": "abc", "date_of_birth": "2999-01-01"}).content.decode()
+    page = desk.post(REGISTER, with_date_parts({"given_name": "Zoé", "phone": "abc", "date_of_birth": "2999-01-01"})
+                     ).content.decode()
     assert "La date de naissance ne peut pas être dans le futur." in page
     assert "Entrez seulement des chiffres" in page
     assert "Ce champ est obligatoire." in page
@@ -139,7 +141,7 @@ def test_v1_refuses_an_unknown_language_on_its_field(api_key):
 def test_the_intake_form_saves_the_preferred_language(desk, organization):
     data = {"given_name": "Zoé", "family_name": "Roy", "date_of_birth": "1990-05-04", "gender": "female",
             "phone_region": "CA", "phone": "514 555 0199", "preferred_language": "fr"}
-    answer = desk.post(REGISTER, data)
+    answer = desk.post(REGISTER, with_date_parts(data))
     assert answer.status_code == 302
     assert Patient.objects.get().preferred_language == "fr"
 

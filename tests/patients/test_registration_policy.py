@@ -110,3 +110,11 @@ def test_promotion_needs_what_the_clinic_requires(strict, staff_actor):
 
     promoted = promote_lead(lead, by=staff_actor, email="marie@example.com", province="ON", health_card=CARD)
     assert (promoted.status, promoted.patient_number) == (Patient.Status.ACTIVE, 1)
+
+
+def test_a_clinic_may_require_the_preferred_language(organization, staff_actor):
+    organization.required_fields = ["preferred_language"]
+    organization.save()
+    errors = refused(lambda: register_patient(organization, person(), actor=staff_actor))
+    assert errors == {"preferred_language": BY_CLINIC}
+    assert register_patient(organization, person(preferred_language="fr"), actor=staff_actor).preferred_language == "fr"
