@@ -23,9 +23,10 @@ def patients_for_answer(queryset):
     return queryset.select_related("health_card").prefetch_related("providers", "verifications", merged)
 
 
-def resources_for(patients, organization, versions=None) -> list:
+def resources_for(patients, organization, versions=None, *, listed=True) -> list:
     """The FHIR Patients of `patients` (loaded with patients_for_answer), at their current
-    `versions` (read when not given)."""
+    `versions` (read when not given). `listed` (a search or $match page): health card numbers
+    masked to their last four characters; one record read alone shows the full number."""
     versions = versions or current_versions(patients)
     resources = []
     for patient in patients:
@@ -34,7 +35,7 @@ def resources_for(patients, organization, versions=None) -> list:
             patient, versions[patient.pk], health_card=health_card_of(patient),
             providers=list(patient.providers.all()),
             verifications={ver.channel: ver.status for ver in patient.verifications.all()},
-            replaces=[merged.pk for merged in patient.merged_records.all()],
+            replaces=[merged.pk for merged in patient.merged_records.all()], mask_health_card=listed,
         ))
     return resources
 

@@ -16,6 +16,7 @@ V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 INFOWAY = "https://fhir.infoway-inforoute.ca/NamingSystem/"
 VERSION_CODE_EXTENSION = "http://hl7.org/fhir/ca/baseline/StructureDefinition/ext-identifierversion"
 MATCH_GRADE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/match-grade"
+DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def canonical_base() -> str:
@@ -25,6 +26,11 @@ def canonical_base() -> str:
 def verification_extension_url() -> str:
     """Ours: a telecom's verification status (unverified, pending, verified) as a valueCode."""
     return f"{canonical_base()}/StructureDefinition/contactpoint-verification"
+
+
+def last4_extension_url() -> str:
+    """Ours: the last four characters of a masked identifier (a health card in a list)."""
+    return f"{canonical_base()}/StructureDefinition/identifier-last4"
 
 
 def organization_system(organization, kind: str) -> str:

@@ -21,11 +21,13 @@ from pydantic import ValidationError
 
 from patients.errors import PatientConflictError, PatientRuleError
 from patients.fhir.identifiers import (
+    DATA_ABSENT_REASON,
     HEALTH_CARD_SYSTEMS,
     INFOWAY,
     VERSION_CODE_EXTENSION,
     has_type,
     health_card_system,
+    last4_extension_url,
     organization_system,
     type_code,
     verification_extension_url,
@@ -67,13 +69,15 @@ def patient_resource(patient, version: Version | None, **shown) -> Rendered:
 
 
 def patient_json(patient, version: Version | None, *, health_card=None, providers=None,
-                 verifications=None, replaces=()) -> dict:
+                 verifications=None, replaces=(), mask_health_card=False) -> dict:
     """`patient` (a Patient or a historical row) as FHIR Patient JSON data.
 
     `health_card`, `providers`, `verifications` ({channel: status}): what to show; None shows none.
     A historical row shows its phone as stored (E.164) or, for a lead, the calling code and local phone.
     A merged record links to the record it was merged into (`replaced-by`); `replaces`: the ids of
-    the records merged into this one.
+    the records merged into this one. `mask_health_card` (lists: search, $match): the card's value is
+    absent (data-absent-reason `masked`) and only its last four characters are given, in an
+    extension named for them; the full number is read one record at a time.
     """
     organization = patient.organization
     resource: dict = {"resourceType": "Patient", "id": str(patient.id)}
@@ -90,7 +94,14 @@ def patient_json(patient, version: Version | None, *, health_card=None, provider
                             "value": str(patient.patient_number)})
     if health_card is not None:
         card = {"type": type_code("JHN", "Jurisdictional health number (Canada)"),
-                "system": health_card_system(health_card.province), "value": health_card.number}
+                "system": health_card_system(health_card.province)}
+        if mask_health_card:
+            card["_value"] = {"extension": [
+                {"url": DATA_ABSENT_REASON, "valueCode": "masked"},
+                {"url": last4_extension_url(), "valueString": health_card.number[-4:]},
+            ]}
+        else:
+            card["value"] = health_card.number
         if health_card.version_code:
             card["extension"] = [{"url": VERSION_CODE_EXTENSION, "valueString": health_card.version_code}]
         if health_card.expiry_date:

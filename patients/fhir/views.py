@@ -74,7 +74,7 @@ class PatientsView(FhirView):
         record_accesses(actor=self.actor, patients=patients, action=AccessAction.SEARCH, request=self.request)
 
     def resource(self, patient, version):
-        return resources_for([patient], self.organization, {patient.pk: version})[0]
+        return resources_for([patient], self.organization, {patient.pk: version}, listed=False)[0]
 
     def search_answer(self, request, pairs):
         strict = "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
