@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.health_cards import PROVINCES
 from patients.models import Patient
+from patients.selectors import shown_by_default
 from patients.validation import PROVINCE_CODES
 
 
@@ -20,7 +21,9 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in Patient.Status.values:
             return queryset.filter(status=self.value())
-        return queryset
+        term = request.GET.get("q", "").strip()
+        # A search leaves out archived and merged records as every search does (the plain list shows all).
+        return queryset.filter(shown_by_default(term)) if term else queryset
 
 
 class ProvinceFilter(admin.SimpleListFilter):

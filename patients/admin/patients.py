@@ -29,6 +29,7 @@ from patients.admin.imports import PatientImportMixin
 from patients.admin.leads import LeadPromotionMixin
 from patients.dates import format_date
 from patients.forms_admin import PatientAdminForm
+from patients.merging.admin import MergeAdminMixin
 from patients.models import HealthCard, Patient, Verification
 from patients.pagination import EstimatedCountPaginator
 from patients.resources import PatientResource
@@ -87,8 +88,8 @@ class ReplicaChangeList(ChangeList):
 
 
 @admin.register(Patient)
-class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, ExportMixin, OrganizationScopedAdmin,
-                   SimpleHistoryAdmin):
+class PatientAdmin(AccessLoggingMixin, MergeAdminMixin, LeadPromotionMixin, PatientImportMixin, ExportMixin,
+                   OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = PatientAdminForm
     list_display = ["number", "name", "birth_date", "phone_number", "status", "organization", "created"]
     list_display_links = ["number", "name"]
@@ -104,7 +105,7 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
     list_per_page = 50
     autocomplete_fields = ["organization", "providers", "groups"]
     inlines = [HealthCardInline, VerificationInline]
-    actions = ["promote_selected_leads"]
+    actions = ["promote_selected_leads", "merge_selected", "archive_selected", "restore_selected"]
     superuser_only_delete = True  # archive instead: a patient record is kept
     save_as = False
     history_list_display = ["actor", "channel"]  # who (an API key by name) and through which door
@@ -263,6 +264,7 @@ class PatientAdmin(AccessLoggingMixin, LeadPromotionMixin, PatientImportMixin, E
         )
         context["possible_duplicates"] = getattr(context.get("adminform") and context["adminform"].form,
                                                  "possible_duplicates", ())
+        context.update(self.merge_context(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_changelist(self, request, **kwargs):
