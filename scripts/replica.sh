@@ -69,6 +69,19 @@ EOF
   as_postgres touch "$REPLICA_DATA/pg_ident.conf"
 }
 
+# A standby that was stopped replays what it missed, database drops included: a client that connects
+# before that replay ends is thrown out when the database it uses is dropped under it.
+catch_up() {
+  local target
+  target=$(primary "SELECT pg_current_wal_lsn()")
+  for _ in $(seq 1 600); do
+    [ "$(standby "SELECT pg_last_wal_replay_lsn() >= '$target'::pg_lsn")" = t ] && return 0
+    sleep 0.5
+  done
+  echo "the standby did not replay up to $target in 5 minutes; see $LOG" >&2
+  exit 1
+}
+
 start() {
   prepare_primary
   if running; then
@@ -86,6 +99,7 @@ start() {
   for _ in $(seq 1 60); do
     if [ "$(standby "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver
                       WHERE status = 'streaming')" 2>/dev/null)" = t ]; then
+      catch_up
       echo "== standby streaming: REPLICA_DATABASE_URL=postgres://postgres@127.0.0.1:$REPLICA_PORT/<database>"
       return 0
     fi

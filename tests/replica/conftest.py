@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
+from django.db import OperationalError, connections
 
 from config import replica
 from config.settings import BASE_DIR
@@ -38,9 +38,19 @@ def caught_up(timeout: float = 10):
         cursor.execute("SELECT pg_current_wal_lsn()")
         target = cursor.fetchone()[0]
     deadline = time.monotonic() + timeout
-    while on_standby(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") is not True:
+    while not _replayed(target):
         assert time.monotonic() < deadline, "the standby did not catch up"
         time.sleep(0.05)
+
+
+def _replayed(target) -> bool:
+    try:
+        return on_standby(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") is True
+    except OperationalError:
+        # The test database is being (re)created on the primary and the standby is replaying it:
+        # the standby throws its clients out of a database it drops. Connect again.
+        connections["replica"].close()
+        return False
 
 
 @contextmanager
