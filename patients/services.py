@@ -63,10 +63,14 @@ def _conflict_from(exc: IntegrityError) -> PatientConflictError:
 DUPLICATE_KEYS = {"phone", "family_name", "date_of_birth"}  # what the duplicates worklist pairs records on
 
 
-def _refresh_duplicates_later(patient):
-    from patients.merging.tasks import refresh_duplicates_later  # the worklist builds on these services
+def _refresh_duplicate_pairs(patient, *, new: bool = False):
+    """Keep the duplicates worklist current, in the write's own transaction."""
+    from patients.merging import worklist  # the worklist builds on these services
 
-    refresh_duplicates_later(patient)
+    if new:
+        worklist.add_pairs_of_new(patient.pk)
+    else:
+        worklist.refresh_pairs_of(patient.pk)
 
 
 def _save(instance, actor: Actor, reason: str = "", **kwargs):
@@ -211,7 +215,7 @@ def register_patient(
             if not as_lead:
                 patient.patient_number = organization.allocate_patient_number()
             _save(patient, actor, gettext_noop("Registered as a lead") if as_lead else gettext_noop("Registered"))
-            _refresh_duplicates_later(patient)
+            _refresh_duplicate_pairs(patient, new=True)
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
     if card is None:
@@ -286,7 +290,7 @@ def _update(patient: Patient, changes: dict, actor: Actor) -> Patient:
         patient.username = ""
     _save(patient, actor, gettext_noop("Updated"))
     if DUPLICATE_KEYS & set(values):
-        _refresh_duplicates_later(patient)
+        _refresh_duplicate_pairs(patient)
     if "providers" in values:
         patient.providers.set(values["providers"])
     if "groups" in values:
@@ -351,7 +355,7 @@ def promote_lead(patient: Patient, *, by, confirm_duplicates: bool | None = Fals
         try:
             with transaction.atomic():
                 _save(locked, actor, gettext_noop("Promoted from lead to patient"))
-                _refresh_duplicates_later(locked)
+                _refresh_duplicate_pairs(locked)
                 if changed_channels:  # a new email or phone is not the one that was verified
                     _apply_verifications(locked, {}, actor, reset_channels=changed_channels)
                 if "providers" in values:

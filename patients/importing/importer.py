@@ -28,6 +28,7 @@ from patients.importing.writing import (
     copy_to_history,
     new_ids,
 )
+from patients.merging.worklist import add_pairs_of_batch
 from patients.models import HealthCard, Patient
 from patients.names import fold
 from patients.templatetags.intake import REASONS
@@ -361,6 +362,7 @@ class PatientImporter:
             copy_to_history(connection, HealthCard, "patient_id", new.ids, new.now, reason, self.actor)
         new.providers.write(connection)
         new.groups.write(connection)
+        add_pairs_of_batch(list(new.ids))  # the duplicates worklist, as registration keeps it
         self.inserted_ids.update(new.ids)
         self.report.imported += new.patients.count
         self.imported_leads += new.leads.count(True)

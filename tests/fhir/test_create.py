@@ -194,8 +194,9 @@ def test_a_create_costs_a_fixed_number_of_queries(fhir, organization):
     with CaptureQueriesContext(connection) as queries:
         assert fhir.post("Patient", jane()).status_code == 201
     # the API key; the service's transaction (a savepoint and its release in a test), the health card and the
-    # patient with their history rows, the patient number; the access event. Nothing is read back.
-    assert len(queries) == 9, [q["sql"][:80] for q in queries]
+    # patient with their history rows, the patient number, its duplicate pairs; the access event. Nothing is
+    # read back.
+    assert len(queries) == 10, [q["sql"][:80] for q in queries]
 
 
 def test_the_preferred_language_is_read_from_communication(fhir):
