@@ -31,11 +31,14 @@ def trail(organization, other_organization, member, api_key, outsider):
     maple = PatientFactory(organization=organization, given_name="Élodie")
     maple2 = PatientFactory(organization=organization)
     birch = PatientFactory(organization=other_organization)
+    def logged(**kwargs):
+        record_access(**kwargs)
+        return AccessEvent.objects.latest("id")
+
     return {
-        "desk": record_access(actor=Actor.for_user(member), patient=maple, action=AccessAction.VIEW),
-        "key": record_access(actor=Actor.for_api_key(api_key), patient=maple2, action=AccessAction.SEARCH),
-        "birch": record_access(actor=Actor.for_user(outsider, Channel.ADMIN), patient=birch,
-                               action=AccessAction.VIEW),
+        "desk": logged(actor=Actor.for_user(member), patient=maple, action=AccessAction.VIEW),
+        "key": logged(actor=Actor.for_api_key(api_key), patient=maple2, action=AccessAction.SEARCH),
+        "birch": logged(actor=Actor.for_user(outsider, Channel.ADMIN), patient=birch, action=AccessAction.VIEW),
     }
 
 
