@@ -1,7 +1,9 @@
 """Reads on patients: search, shared by the API, the front-desk pages and the admin."""
 
 import re
+from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, Subquery
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -9,7 +11,7 @@ from django.db.models.lookups import Exact
 from patients import validation as v
 from patients.dates import DateReadings, read_date_query
 from patients.health_cards import normalize_health_card_number
-from patients.models import HealthCard, Patient
+from patients.models import HealthCard, Patient, Verification
 from patients.names import fold
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
@@ -121,3 +123,54 @@ def search_patients(organization, query: str = "", *, status: str | None = None)
     if query and query.strip():
         patients = patients.filter(patient_search_filter(organization, query))
     return patients.order_by("-created_at")
+
+
+@dataclass
+class LinkSummary:
+    """What a patient's API answer shows of its links: provider and group ids (by name, as
+    `providers.all()` lists them) and each verified channel's status."""
+
+    provider_ids: list[str] = field(default_factory=list)
+    group_ids: list[str] = field(default_factory=list)
+    verification_statuses: dict[str, str] = field(default_factory=dict)
+
+
+def load_link_summaries(patients, using: str) -> None:
+    """Give each patient of a page its `link_summary`, read in one statement where three prefetches
+    (providers, groups, verifications, each compiled by the ORM) cost a quarter of a search's CPU."""
+    patients = list(patients)
+    if not patients:
+        return
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    pk = Patient._meta.pk
+    ids = [pk.get_db_prep_value(p.pk, connection) for p in patients]
+    marks = ", ".join(["%s"] * len(ids))
+
+    def linked(kind, manager, target):
+        through = manager.through._meta
+        column = qn(manager.field.m2m_reverse_name())
+        table = qn(target._meta.db_table)
+        key = qn(target._meta.pk.column)
+        return (f"SELECT '{kind}', l.{qn(manager.field.m2m_column_name())}, CAST(t.{key} AS VARCHAR(40)), "
+                f"t.{qn('name')} FROM {qn(through.db_table)} l JOIN {table} t ON t.{key} = l.{column} "
+                f"WHERE l.{qn(manager.field.m2m_column_name())} IN ({marks})")
+
+    verifications = qn(Verification._meta.db_table)
+    sql = (f"{linked('p', Patient.providers, Patient.providers.field.related_model)} UNION ALL "
+           f"{linked('g', Patient.groups, Patient.groups.field.related_model)} UNION ALL "
+           f"SELECT 'v', {qn('patient_id')}, {qn('channel')}, {qn('status')} FROM {verifications} "
+           f"WHERE {qn('patient_id')} IN ({marks}) ORDER BY 1, 4")
+    by_id = {}
+    for patient in patients:
+        patient.link_summary = by_id[patient.pk] = LinkSummary()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids * 3)
+        for kind, patient_id, value, label in cursor.fetchall():
+            summary = by_id[pk.to_python(patient_id)]
+            if kind == "p":
+                summary.provider_ids.append(str(pk.to_python(value)))
+            elif kind == "g":
+                summary.group_ids.append(str(pk.to_python(value)))
+            else:
+                summary.verification_statuses[value] = label

@@ -304,5 +304,10 @@ def verification_statuses(patient: Patient) -> dict[str, dict]:
 
 
 def status_by_channel(patient: Patient) -> dict[str, str]:
-    """{"email": "verified", "phone": "unverified"}: `verification_statuses` without the details."""
+    """{"email": "verified", "phone": "unverified"}: `verification_statuses` without the details.
+    Uses the patient's `link_summary` (patients.selectors.load_link_summaries) when present."""
+    summary = getattr(patient, "link_summary", None)
+    if summary is not None:
+        stated = summary.verification_statuses
+        return {channel: stated.get(channel, Verification.Status.UNVERIFIED.value) for channel in CHANNELS}
     return {channel: row["status"] for channel, row in verification_statuses(patient).items()}

@@ -309,11 +309,13 @@ class PatientSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_providers(self, patient):
-        return [str(p.pk) for p in patient.providers.all()]
+        summary = getattr(patient, "link_summary", None)  # a search page's links, read in one statement
+        return summary.provider_ids if summary is not None else [str(p.pk) for p in patient.providers.all()]
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_groups(self, patient):
-        return [str(g.pk) for g in patient.groups.all()]
+        summary = getattr(patient, "link_summary", None)
+        return summary.group_ids if summary is not None else [str(g.pk) for g in patient.groups.all()]
 
     @extend_schema_field(VerificationStatusesSerializer)
     def get_verifications(self, patient):

@@ -30,7 +30,7 @@ from patients.api.patient_serializers import (
 from patients.api.throttling import ApiKeyThrottle, SelfRegistrationThrottle
 from patients.models import Channel, Patient
 from patients.pagination import EstimatedCountPaginator
-from patients.selectors import date_readings, search_patients
+from patients.selectors import date_readings, load_link_summaries, search_patients
 from patients.services import register_patient, update_patient
 
 
@@ -158,10 +158,9 @@ class PatientListView(PatientsApiView):
             raise FieldErrors({"status": [_("Use one of: %(values)s.") % {"values": ", ".join(Patient.Status.values)}]})
         query = request.query_params.get("q", "")
         patients = search_patients(self.organization, query, status=status)
-        page = self.paginate_queryset(
-            patients.select_related("health_card").prefetch_related("providers", "groups", "verifications")
-            .using(read_database(request))
-        )
+        database = read_database(request)
+        page = self.paginate_queryset(patients.select_related("health_card").using(database))
+        load_link_summaries(page, using=database)
         record_accesses(actor=self.actor, patients=page, action=AccessAction.SEARCH, request=request)
         response = self.get_paginated_response(PatientListItemSerializer(page, many=True).data)
         readings = date_readings(query)

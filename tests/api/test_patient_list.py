@@ -133,8 +133,8 @@ def test_list_stays_within_the_query_budget(api, organization, django_assert_max
 
     # The key (and its last use), the count (on PostgreSQL: the planner's estimate, then a capped
     # count when it is small), the page with its health cards, then providers, groups and
-    # verifications in one query each, and the access log's one INSERT: the same for 1 patient or 25.
-    with django_assert_max_num_queries(9):
+    # verifications in one query together, and the access log's one INSERT: the same for 1 patient or 25.
+    with django_assert_max_num_queries(7):
         response = api.get(PATIENTS_URL)
 
     assert len(response.json()["results"]) == 20
@@ -156,3 +156,24 @@ def test_a_search_with_less_than_a_page_of_matches_is_not_counted(api, organizat
     # A full page still counts: the answer says how many there are.
     full = api.get(PATIENTS_URL, {"pageSize": 10}).json()
     assert (full["count"], len(full["results"])) == (33, 10) and full["next"]
+
+
+def test_each_result_shows_the_links_and_verifications_its_own_answer_shows(api, organization, member, jane, others):
+    from patients.actors import Actor
+    from patients.verification import mark_verified_in_person
+    from tests.factories import PatientGroupFactory
+
+    zed, abe = (ProviderFactory(organization=organization, name=name) for name in ("Zed Ortho", "Abe Family"))
+    jane.providers.set([zed, abe])
+    jane.groups.set([PatientGroupFactory(organization=organization, name=n) for n in ("Walk-in", "Diabetes")])
+    others[0].providers.set([abe])
+    mark_verified_in_person(jane, "email", actor=Actor.for_user(member))
+
+    listed = {p["id"]: p for p in api.get(PATIENTS_URL).json()["results"]}
+
+    for patient in (jane, *others):
+        answer = api.get(f"{PATIENTS_URL}/{patient.pk}").json()
+        for field in ("providers", "groups", "verifications"):
+            assert listed[str(patient.pk)][field] == answer[field]
+    assert listed[str(jane.pk)]["providers"] == [str(abe.pk), str(zed.pk)]  # by name, as everywhere
+    assert listed[str(jane.pk)]["verifications"] == {"email": "verified", "phone": "unverified"}
