@@ -1,10 +1,11 @@
 """Reads on patients: search, shared by the API, the front-desk pages and the admin."""
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, Subquery
+from django.db.models import BooleanField, F, Func, Q, Subquery, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
@@ -79,13 +80,80 @@ def patient_search_filter(organization, query: str, *, organizations=None) -> Q:
     return condition
 
 
+# What PostgreSQL's text search parser reads from `search_name` for the word index: '<' (an HTML
+# tag, which can swallow several words) and ':' ('smith://x' is a URL protocol, dropped) become
+# spaces, so every word of the name starts a lexeme. Migration patients/0012 indexes this exact text.
+SEARCH_WORDS_SOURCE = "translate({column}, '<:', '  ')"
+SEARCH_WORDS_VECTOR = f"to_tsvector('simple'::regconfig, {SEARCH_WORDS_SOURCE})"
+# A typed word the word index can pre-filter: letters, split by hyphens or apostrophes (as the parser
+# splits them), and nothing it reads otherwise (digits: '1e5x' is a number then 'x', '-12' a signed
+# number; '_', '.', '@', '/': other tokens), so each piece is the start of a lexeme of every name the
+# LIKE matches. Any other word is left to its LIKE alone.
+_INDEXABLE_WORD = re.compile(r"[^\W\d_]+(?:[-']+[^\W\d_]+)*[-']*")
+_LETTER_CATEGORIES = {"Ll", "Lu", "Lo"}  # letters to every locale's parser; not Lm, Lt, marks
+
+
+class MatchesNameWords(Func):
+    """PostgreSQL: `search_name` has a word starting with each of the tsquery's prefixes, read
+    through the GIN index `patient_search_words` (a superset of the LIKE conditions it is ANDed
+    with, which stay the exact filter). Elsewhere: always true, the LIKEs alone decide."""
+
+    output_field = BooleanField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return "1=1", ()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (column, column_params), (query, query_params) = (compiler.compile(e) for e in self.source_expressions)
+        vector = SEARCH_WORDS_VECTOR.format(column=column)
+        return f"{vector} @@ to_tsquery('simple'::regconfig, {query})", (*column_params, *query_params)
+
+
+def _indexable_pieces(word: str) -> list[str]:
+    """The prefixes the word index can look `word` up by, or [] when it cannot (see above)."""
+    if not _INDEXABLE_WORD.fullmatch(word):
+        return []
+    if not word.isascii() and any(
+        unicodedata.category(c) not in _LETTER_CATEGORIES for c in word if c not in "-'"
+    ):
+        return []
+    return re.findall(r"\w+", word)
+
+
+def search_words_condition(words: list[str]) -> Q:
+    """The word-index lookup of every indexable word of `words` (folded): a superset of their LIKEs
+    on PostgreSQL, always true elsewhere; Q() when none of them is indexable."""
+    pieces = list(dict.fromkeys(p for word in words for p in _indexable_pieces(word)))
+    if not pieces:
+        return Q()
+    # Each piece a quoted literal (letters only, but quoted anyway): no input is read as tsquery syntax.
+    query = " & ".join("'" + p.replace("\\", "\\\\").replace("'", "''") + "':*" for p in pieces)
+    return Q(MatchesNameWords(F("search_name"), Value(query)))
+
+
+def _words_prefilter(words: list[str]) -> Q:
+    if sum(1 for word in words if _indexable_pieces(word)) < 2:
+        # One word: its LIKE alone is estimated well (statistics of 0004), and the planner, which
+        # multiplies the two estimates of the same condition, would take a common name for a rare one
+        # and sort thousands instead of walking the newest first. Its trigram scan serves rare ones.
+        return Q()
+    return search_words_condition(words)
+
+
 def name_filter(text: str) -> Q:
-    """Every word of `text` starts one of the patient's names (accent- and case-insensitive)."""
+    """Every word of `text` starts one of the patient's names (accent- and case-insensitive).
+
+    On PostgreSQL the words are first looked up in the word index (`_words_prefilter`, a superset);
+    the LIKEs below stay the condition, so results are the same with or without it.
+    """
     # Distinct words, a few at most: a pasted paragraph must not become thousands of LIKEs.
     words = list(dict.fromkeys(fold(text.replace("\x00", "")).split()))[:MAX_NAME_WORDS]
     name = Q()
     for word in words:
         name &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
+    if words:
+        name &= _words_prefilter(words)
     return name
 
 
