@@ -76,15 +76,21 @@ def _select(organization, key_sql: str, condition: str, params: list, *, statuse
     return [(to_uuid(pk), *rest) for pk, *rest in rows]
 
 
+# What the unique constraints on email and EMR id leave out (a merged record keeps its values; the
+# survivor may hold them again), written as their partial indexes' predicates so those indexes answer:
+# without it PostgreSQL scanned the whole table for every batch (10 s per 2,000 emails at 1M).
+NOT_MERGED = "p.status <> 'merged'"
+
+
 def by_email(organization, emails):
     """Emails are compared lower-cased, as the unique constraint does (and its index answers)."""
     condition, params = any_of("LOWER(p.email)", emails)
-    return _select(organization, "LOWER(p.email)", f"p.email <> '' AND {condition}", params)
+    return _select(organization, "LOWER(p.email)", f"p.email <> '' AND {NOT_MERGED} AND {condition}", params)
 
 
 def by_emr_id(organization, emr_ids):
     condition, params = any_of("p.emr_id", emr_ids, "bigint")
-    return _select(organization, "p.emr_id", condition, params)
+    return _select(organization, "p.emr_id", f"{NOT_MERGED} AND {condition}", params)
 
 
 def by_health_card(organization, numbers):

@@ -408,3 +408,20 @@ def test_the_clinics_registration_policy_refuses_rows_per_column(organization):
         (5, "phone"): "Required by this clinic.",
     }
     assert not Patient.objects.exists()
+
+
+def test_a_merged_records_email_and_emr_id_do_not_block_a_row(organization, owner):
+    """As the unique constraints: a merged record keeps its email and EMR id, which may be used again."""
+    from patients.merging.services import merge_patients
+
+    survivor = PatientFactory(organization=organization, email="kept@example.com", emr_id=1)
+    merged = PatientFactory(organization=organization, email="old@example.com", emr_id=77)
+    merge_patients(merged=merged, survivor=survivor, keep={"email": "survivor", "emr_id": "survivor"},
+                   actor=Actor.for_user(owner))
+    header = ["given_name", "family_name", "gender", "date_of_birth", "phone", "email", "emr_id"]
+    row = ["Ana", "Novak", "female", "1991-02-03", "+1 416 555 0142", "OLD@example.com", "77"]
+
+    report = run(organization, [row], header)
+
+    assert report.ok and report.imported == 1, errors(report)
+    assert Patient.objects.get(emr_id=77, status=Patient.Status.ACTIVE).email == "OLD@example.com"
