@@ -81,8 +81,11 @@ WHERE a.{LIVE} AND b.{LIVE}
 
 
 def _group_size(*keys: str) -> str:
+    """How many live records share the keys, counted up to MAX_GROUP + 1 (a switchboard's thousands are
+    not read)."""
     same = " AND ".join(f"s.{k} = a.{k}" for k in keys)
-    return f"(SELECT COUNT(*) FROM {PATIENTS} s WHERE s.organization_id = a.organization_id AND {same} AND s.{LIVE})"
+    return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM {PATIENTS} s WHERE s.organization_id = a.organization_id "
+            f"AND {same} AND s.{LIVE} LIMIT {MAX_GROUP + 1}) AS g)")
 
 
 def _pairs_sharing(join: str, shared: str, group: str) -> str:
@@ -145,10 +148,41 @@ def build_worklist(organization=None) -> BuildResult:
     return BuildResult(pairs=pairs.count(), seconds=time.monotonic() - started)
 
 
+def _execute_prepared(sql: str, params: list) -> None:
+    """On PostgreSQL as a prepared statement (once per connection; PostgreSQL keeps a generic plan from
+    the sixth execution): parsing and planning this statement cost ~3 ms per registration, the prepared
+    plan 0.4 ms. Through Django's cursor wrapper, so it is logged and counted like any query. (Behind
+    a transaction-pooling PgBouncer, set its max_prepared_statements.)"""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    connection.ensure_connection()
+    raw = _PreparingCursor(connection.connection)
+    with (connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)) as cursor:
+        cursor.execute(sql, params)
+
+
+try:
+    import psycopg
+
+    class _PreparingCursor(psycopg.Cursor):
+        """Server-side binding, every statement prepared. Django switches psycopg's preparing off on its
+        connections (prepare_threshold None, which refuses even prepare=True); on for this call only."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            threshold, self.connection.prepare_threshold = self.connection.prepare_threshold, 0
+            try:
+                return super().execute(query, params, prepare=True, binary=binary)
+            finally:
+                self.connection.prepare_threshold = threshold
+except ImportError:  # pragma: no cover - SQLite only
+    _PreparingCursor = None
+
+
 def add_pairs_of_new(patient_id) -> None:
     """Add the pairs of a record just inserted (it has none yet): one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(INSERT_PAIRS_OF_ONE, [_now(), _db(Patient, patient_id)] * 2)
+    _execute_prepared(INSERT_PAIRS_OF_ONE, [_now(), _db(Patient, patient_id)] * 2)
 
 
 def add_pairs_of_batch(ids: list) -> None:
@@ -168,8 +202,7 @@ def refresh_pairs_of(patient_id) -> None:
     with transaction.atomic(savepoint=False):  # inside a service's transaction: no savepoint round trips
         DuplicatePair.objects.filter(Q(patient_a_id=patient_id) | Q(patient_b_id=patient_id),
                                      dismissed_at__isnull=True).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(INSERT_PAIRS_OF_ONE, [_now(), _db(Patient, patient_id)] * 2)
+        _execute_prepared(INSERT_PAIRS_OF_ONE, [_now(), _db(Patient, patient_id)] * 2)
 
 
 def open_pairs(queryset=None):
