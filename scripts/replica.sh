@@ -82,31 +82,59 @@ catch_up() {
   exit 1
 }
 
+launch() {
+  echo "== starting the standby on 127.0.0.1:$REPLICA_PORT (log $LOG)"
+  as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DATA" -l "$LOG" -w -t 60 start >/dev/null
+}
+
+# Streaming within a minute? A standby stopped for long asks for WAL the primary no longer keeps
+# ("requested WAL segment ... has already been removed"): that is known at once, not after a minute.
+streams() {
+  local since=$1
+  for _ in $(seq 1 60); do
+    if [ "$(standby "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver
+                      WHERE status = 'streaming')" 2>/dev/null)" = t ]; then
+      return 0
+    fi
+    if tail -c +"$since" "$LOG" 2>/dev/null | grep -q "has already been removed"; then
+      return 1
+    fi
+    sleep 1
+  done
+  return 1
+}
+
+log_size() { stat -c %s "$LOG" 2>/dev/null || echo 0; }
+
 start() {
   prepare_primary
+  local since
+  since=$(( $(log_size) + 1 ))
   if running; then
     echo "== standby already running on 127.0.0.1:$REPLICA_PORT"
   else
     [ -f "$REPLICA_DATA/standby.signal" ] || base_backup
-    echo "== starting the standby on 127.0.0.1:$REPLICA_PORT (log $LOG)"
-    if ! as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DATA" -l "$LOG" -w -t 60 start >/dev/null; then
-      # WAL it needs may be gone (stopped too long): start again from a fresh base backup.
+    if ! launch; then
       tail -n 5 "$LOG" >&2 || true
       base_backup
-      as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DATA" -l "$LOG" -w -t 60 start >/dev/null
+      since=$(( $(log_size) + 1 ))
+      launch
     fi
   fi
-  for _ in $(seq 1 60); do
-    if [ "$(standby "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver
-                      WHERE status = 'streaming')" 2>/dev/null)" = t ]; then
-      catch_up
-      echo "== standby streaming: REPLICA_DATABASE_URL=postgres://postgres@127.0.0.1:$REPLICA_PORT/<database>"
-      return 0
+  if ! streams "$since"; then
+    # The WAL it needs is gone (stopped too long): start again from a fresh base backup, once.
+    echo "== the standby cannot stream from where it stopped: a fresh base backup"
+    stop >/dev/null
+    base_backup
+    since=$(( $(log_size) + 1 ))
+    launch
+    if ! streams "$since"; then
+      echo "the standby on port $REPLICA_PORT does not stream; see $LOG" >&2
+      exit 1
     fi
-    sleep 1
-  done
-  echo "the standby on port $REPLICA_PORT does not stream; see $LOG" >&2
-  exit 1
+  fi
+  catch_up
+  echo "== standby streaming: REPLICA_DATABASE_URL=postgres://postgres@127.0.0.1:$REPLICA_PORT/<database>"
 }
 
 stop() {
