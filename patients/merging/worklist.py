@@ -19,6 +19,7 @@ import's batch in one statement (`add_pairs_of_batch`).
 import time
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -163,21 +164,16 @@ def _execute_prepared(sql: str, params: list) -> None:
         cursor.execute(sql, params)
 
 
-try:
-    import psycopg
+class _PreparingCursor(psycopg.Cursor):
+    """Server-side binding, every statement prepared. Django switches psycopg's preparing off on its
+    connections (prepare_threshold None, which refuses even prepare=True); on for this call only."""
 
-    class _PreparingCursor(psycopg.Cursor):
-        """Server-side binding, every statement prepared. Django switches psycopg's preparing off on its
-        connections (prepare_threshold None, which refuses even prepare=True); on for this call only."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            threshold, self.connection.prepare_threshold = self.connection.prepare_threshold, 0
-            try:
-                return super().execute(query, params, prepare=True, binary=binary)
-            finally:
-                self.connection.prepare_threshold = threshold
-except ImportError:  # pragma: no cover - SQLite only
-    _PreparingCursor = None
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        threshold, self.connection.prepare_threshold = self.connection.prepare_threshold, 0
+        try:
+            return super().execute(query, params, prepare=True, binary=binary)
+        finally:
+            self.connection.prepare_threshold = threshold
 
 
 def add_pairs_of_new(patient_id) -> None:

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from patients.actors import Actor
 from patients.errors import PatientConflictError
@@ -151,3 +152,17 @@ def test_a_family_name_and_birth_date_shared_by_more_than_twenty_records_pairs_n
     crowd[0].delete()  # 20 left: each two of them are a pair again
 
     assert build_worklist(organization).pairs == 190
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_a_new_registrations_pairs_are_a_prepared_statement(organization):
+    for i in range(6):
+        register_patient(organization, {"given_name": "Jo", "gender": "Female", "calling_code": "+1",
+                                        "local_phone": f"416 555 01{i:02d}"},
+                         actor=Actor(channel=Channel.API), as_lead=True)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                       "WHERE statement LIKE %s", ["%INSERT INTO patients_duplicatepair%"])
+        executions = [row[0] for row in cursor.fetchall()]
+    assert executions and max(executions) >= 6
