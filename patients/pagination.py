@@ -31,8 +31,16 @@ def planner_estimate(queryset) -> int | None:
 
 
 class EstimatedCountPaginator(Paginator):
+    """`counted_with_page`: the caller knows the database reads every match to find the first page
+    anyway (a search read through one index, then sorted); the page then comes with its count from
+    the same read (see _page_counted_with_it) instead of being read, estimated and counted."""
+
     exact_below = EXACT_BELOW
     is_estimate = False
+
+    def __init__(self, *args, counted_with_page: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counted_with_page = counted_with_page
 
     @cached_property
     def count(self):
@@ -61,6 +69,8 @@ class EstimatedCountPaginator(Paginator):
         # phone, card or email): no EXPLAIN, no COUNT. Only a full page needs the count.
         number = self.page_number(number)
         bottom = (number - 1) * self.per_page
+        if self.counted_with_page and bottom + self.per_page <= self.exact_below:
+            return self._page_counted_with_it(number, bottom)
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if len(rows) <= self.per_page and (rows or number == 1):
             self.__dict__["count"] = bottom + len(rows)
@@ -77,3 +87,26 @@ class EstimatedCountPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         return number
+
+    def _page_counted_with_it(self, number, bottom):
+        """One statement reads the matches' ids in order, up to the exact-count cap, and returns the
+        page's ids with how many there were; a second reads the page's rows by primary key. The
+        matches are then read once, where the page, the estimate and the capped count read them twice."""
+        queryset = self.object_list
+        ids_sql, params = queryset.values_list("pk", flat=True)[: self.exact_below + 1].query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
+            cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
+                           (*params, self.per_page, bottom))
+            found = cursor.fetchall()
+        pk = queryset.model._meta.pk
+        ids = [pk.to_python(row[0]) for row in found]
+        matches = found[0][1] if found else None
+        if matches is None and number > 1:
+            matches = queryset.order_by()[: self.exact_below + 1].count()  # past the last page: how far?
+        if matches is None or matches <= self.exact_below:
+            self.__dict__["count"] = matches or 0
+        # else: more than the cap; `count` estimates as for any other page when asked
+        by_id = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}
+        rows = [by_id[i] for i in ids if i in by_id]
+        return self._get_page(rows, self.validate_number(number), self)

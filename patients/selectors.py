@@ -5,9 +5,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, F, Func, Q, Subquery, Value
 from django.db.models.functions import Lower
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Contains, Exact, StartsWith
 
 from patients import validation as v
 from patients.dates import DateReadings, read_date_query
@@ -132,29 +132,60 @@ def search_words_condition(words: list[str]) -> Q:
     return Q(MatchesNameWords(F("search_name"), Value(query)))
 
 
+class OnlyRechecked(Func):
+    """PostgreSQL: the column as an expression no index is built on, so the conditions on it only
+    recheck the rows another index found. Elsewhere: the column itself."""
+
+    output_field = CharField()
+    arity = 1
+    template = "(%(expressions)s || '')"
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, **extra)
+
+
+def _name_words(text: str) -> list[str]:
+    # Distinct words, a few at most: a pasted paragraph must not become thousands of LIKEs.
+    return list(dict.fromkeys(fold(text.replace("\x00", "")).split()))[:MAX_NAME_WORDS]
+
+
+def _read_through_word_index(words: list[str]) -> bool:
+    # One word: its LIKE alone is estimated well (statistics of 0004), and the planner, which
+    # multiplies the two estimates of the same condition, would take a common name for a rare one
+    # and sort thousands instead of walking the newest first. Its trigram scan serves rare ones.
+    return sum(1 for word in words if _indexable_pieces(word)) >= 2
+
+
 def _words_prefilter(words: list[str]) -> Q:
-    if sum(1 for word in words if _indexable_pieces(word)) < 2:
-        # One word: its LIKE alone is estimated well (statistics of 0004), and the planner, which
-        # multiplies the two estimates of the same condition, would take a common name for a rare one
-        # and sort thousands instead of walking the newest first. Its trigram scan serves rare ones.
-        return Q()
-    return search_words_condition(words)
+    return search_words_condition(words) if _read_through_word_index(words) else Q()
 
 
 def name_filter(text: str) -> Q:
     """Every word of `text` starts one of the patient's names (accent- and case-insensitive).
 
-    On PostgreSQL the words are first looked up in the word index (`_words_prefilter`, a superset);
-    the LIKEs below stay the condition, so results are the same with or without it.
+    On PostgreSQL two or more words are looked up in the word index (`_words_prefilter`, a superset,
+    one index scan that intersects the words), and the LIKEs below only recheck what it found: given
+    the choice, the planner read each word's trigrams separately (two short words, 60,000 entries each,
+    twice as long; bench/findings.md). The LIKEs stay the condition, so results are the same.
     """
-    # Distinct words, a few at most: a pasted paragraph must not become thousands of LIKEs.
-    words = list(dict.fromkeys(fold(text.replace("\x00", "")).split()))[:MAX_NAME_WORDS]
+    words = _name_words(text)
+    prefilter = _words_prefilter(words)
+    column = OnlyRechecked(F("search_name")) if prefilter else F("search_name")
     name = Q()
     for word in words:
-        name &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
-    if words:
-        name &= _words_prefilter(words)
-    return name
+        name &= Q(StartsWith(column, word)) | Q(Contains(column, " " + word))
+    return name & prefilter
+
+
+def reads_every_match(query: str) -> bool:
+    """Whether finding the first page of a search for `query` reads all its matches anyway: a name of
+    two or more words, found through the word index and then sorted (never walked newest first).
+    Its page can then be counted in the same read (patients.pagination)."""
+    text = (query or "").strip()
+    return "@" not in text and any(c.isalpha() for c in text) and _read_through_word_index(_name_words(text))
 
 
 def _patient_number(text: str) -> int | None:

@@ -2,6 +2,7 @@
 instead of COUNT(*) over a large table."""
 
 import pytest
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -63,21 +64,55 @@ def test_a_page_that_is_not_full_is_counted_without_asking(organization):
     assert paginator.count == 3 and not paginator.is_estimate and not page.has_next()
 
 
-@pytest.mark.parametrize("rows", [0, 1, 4, 5, 6, 11])
-def test_pages_answer_exactly_as_a_counted_paginator(organization, rows):
-    from django.core.paginator import EmptyPage, Paginator
+def assert_same_page(expected_paginator, ours, number, *, fields):
+    """`ours.page(number)` holds the rows of `expected_paginator`'s and agrees on `fields`, or both
+    refuse the page."""
+    try:
+        expected = expected_paginator.page(number)
+    except EmptyPage:
+        with pytest.raises(EmptyPage):
+            ours.page(number)
+        return
+    page = ours.page(number)
+    assert [p.pk for p in page] == [p.pk for p in expected]
+    assert [getattr(ours, f) for f in fields] == [getattr(expected_paginator, f) for f in fields]
+    assert (page.has_next(), page.has_previous()) == (expected.has_next(), expected.has_previous())
 
+
+@pytest.mark.parametrize("counted_with_page", [False, True])
+@pytest.mark.parametrize("rows", [0, 1, 4, 5, 6, 11])
+def test_pages_answer_exactly_as_a_counted_paginator(organization, rows, counted_with_page):
     PatientFactory.create_batch(rows, organization=organization)
     ordered = Patient.objects.order_by("-created_at", "pk")
     for number in (1, 2, 3, 4):
-        counted, ours = Paginator(ordered, 5), EstimatedCountPaginator(ordered, 5)
-        try:
-            expected = counted.page(number)
-        except EmptyPage:
-            with pytest.raises(EmptyPage):
-                ours.page(number)
-            continue
-        page = ours.page(number)
-        assert [p.pk for p in page] == [p.pk for p in expected]
-        assert (ours.count, ours.num_pages, page.has_next(), page.has_previous()) == (
-            counted.count, counted.num_pages, expected.has_next(), expected.has_previous())
+        ours = EstimatedCountPaginator(ordered, 5, counted_with_page=counted_with_page)
+        assert_same_page(Paginator(ordered, 5), ours, number, fields=("count", "num_pages"))
+
+
+@pytest.mark.parametrize("rows", [0, 3, 4, 5, 9])
+def test_a_page_counted_with_it_answers_as_the_usual_page_around_the_cap(organization, rows):
+    """Pages of 2 rows with an exact count up to 4: up to the cap, the rows, count and next page of
+    Django's counting paginator; past it, those of the page read, estimated and counted the usual way
+    (on PostgreSQL, below the cap the usual way can take the planner's guess for a tiny table)."""
+    PatientFactory.create_batch(rows, organization=organization)
+    ordered = Patient.objects.order_by("-created_at", "pk")
+    for number in (1, 2, 3, 5, 6):
+        usual, ours = TinyThreshold(ordered, 2), TinyThreshold(ordered, 2, counted_with_page=True)
+        usual.exact_below = ours.exact_below = 4
+        if rows <= 4 and number <= 2:  # pages past the cap are read the usual way by both
+            usual = Paginator(ordered, 2)
+            usual.is_estimate = False
+        assert_same_page(usual, ours, number, fields=("count", "is_estimate"))
+
+
+def test_a_page_counted_with_it_reads_the_matches_once(organization):
+    PatientFactory.create_batch(7, organization=organization)
+    paginator = EstimatedCountPaginator(Patient.objects.order_by("-created_at"), 5, counted_with_page=True)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = paginator.page(1)
+
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert len(statements) == 2, statements  # the ids with their count, then the page's rows by id
+    assert "COUNT(*) OVER ()" in statements[0] and not statements[0].startswith("EXPLAIN")
+    assert (paginator.count, paginator.is_estimate, len(page), page.has_next()) == (7, False, 5, True)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from patients.models import Patient
 from tests.api.patients_helpers import PATIENTS_URL, assert_error
 from tests.factories import HealthCardFactory, LeadFactory, PatientFactory, ProviderFactory
 
@@ -18,7 +19,9 @@ def jane(organization):
 
 @pytest.fixture
 def others(organization):
-    return [PatientFactory(organization=organization, given_name="Sam", family_name=f"Lee{i}") for i in range(3)]
+    # Phones of their own: the factory's sequence would give one of them Jane's after 123 patients.
+    return [PatientFactory(organization=organization, given_name="Sam", family_name=f"Lee{i}", phone=f"+1613555990{i}")
+            for i in range(3)]
 
 
 def ids(response):
@@ -156,6 +159,28 @@ def test_a_search_with_less_than_a_page_of_matches_is_not_counted(api, organizat
     # A full page still counts: the answer says how many there are.
     full = api.get(PATIENTS_URL, {"pageSize": 10}).json()
     assert (full["count"], len(full["results"])) == (33, 10) and full["next"]
+
+
+def test_a_search_of_two_names_counts_its_full_page_in_the_same_read(api, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(12):
+        PatientFactory(organization=organization, given_name=f"Marie{n}", family_name="Tremblay")
+    PatientFactory.create_batch(5, organization=organization, family_name="Tremblay")
+    PatientFactory.create_batch(5, organization=organization, given_name="Marie")
+    newest_first = [str(p.pk) for p in Patient.objects.filter(given_name__startswith="Marie", family_name="Tremblay")
+                    .order_by("-created_at")]
+
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get(PATIENTS_URL, {"q": "mar trem", "pageSize": 10}).json()
+
+    assert (body["count"], body["countIsEstimate"], bool(body["next"])) == (12, False, True)
+    assert [r["id"] for r in body["results"]] == newest_first[:10]
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [s for s in statements if s.startswith("EXPLAIN") or "SELECT COUNT(*) FROM" in s]
+    second = api.get(PATIENTS_URL, {"q": "mar trem", "pageSize": 10, "page": 2}).json()
+    assert [r["id"] for r in second["results"]] == newest_first[10:] and second["count"] == 12
 
 
 def test_each_result_shows_the_links_and_verifications_its_own_answer_shows(api, organization, member, jane, others):
