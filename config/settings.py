@@ -102,6 +102,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The name indexes (GIN) queue new entries in a pending list that every name search scans and
+    # that the insert crossing its limit merges, inside its registration: at the 4 MB default that
+    # was 100-200 ms at 1M patients. Small, it is merged a little at a time. A bulk import sets its
+    # own, larger limit for its session (patients/importing).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    gin_limit = f"-c gin_pending_list_limit={env.int('GIN_PENDING_LIST_LIMIT_KB', default=256)}"
+    options["options"] = f"{options.get('options', '')} {gin_limit}".strip()
 
 # Reads that tolerate a moment of lag (searches, lists) on a streaming replica: config/replica.py.
 if env.str("REPLICA_DATABASE_URL", default=""):

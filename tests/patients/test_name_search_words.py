@@ -107,3 +107,16 @@ def test_a_single_word_is_left_to_its_like_and_other_databases_to_the_likes():
 def test_tsquery_syntax_typed_is_not_read_as_syntax(patients):
     for query in ("a & !b", "bo | chen", "bo:* chen", "b' & 'c", "(bo) chen", "bo <-> chen", "\\ bo chen"):
         assert ids(name_filter(query)) == ids(like_only(query)), query
+
+
+def test_the_name_indexes_pending_lists_stay_small_for_the_application():
+    """The pending list of the GIN name indexes: every name search scans it, and the registration
+    that fills it merges it; the application's connections keep it at 256 kB (config/settings.py)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("GIN indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW gin_pending_list_limit")
+        assert cursor.fetchone()[0] == "256kB"
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname IN ('patient_search_words', "
+                       "'patient_search_name_trgm')")
+        assert [row[0] for row in cursor.fetchall()] == [None, None]  # the session's limit applies
