@@ -67,12 +67,7 @@ class PatientCleaner:
     def clean(self, *, allow_unknown_birth_date=False, unchecked_phone_parts=False):
         data = self.data
         self._refuse_unstorable_text()
-        for field, limit in TEXT_FIELDS.items():
-            if field in data:
-                text = "" if data[field] is None else str(data[field])
-                if len(text) > limit:
-                    self.error(field, _("Use at most %(limit)s characters.") % {"limit": limit})
-                self.values[field] = text if field in AS_SENT else text.strip()
+        self._clean_texts()
         self.take("gender", v.clean_gender)
         self.take("date_of_birth", v.clean_date_of_birth, allow_unknown=allow_unknown_birth_date)
         self.take("email", v.clean_email)
@@ -81,12 +76,7 @@ class PatientCleaner:
         self.take("roles", v.clean_roles)
         self.take("unread_notifications", v.clean_non_negative_int, UNREAD_NOTIFICATIONS)
         self.take("verifications", v.clean_verification_statuses)
-        for flag in ("accepts_marketing", "has_insurance"):
-            if flag in data:
-                if not isinstance(data[flag], bool):
-                    self.error(flag, _("Send true or false."))
-                else:
-                    self.values[flag] = data[flag]
+        self._clean_flags()
         if "meta" in data:
             if data["meta"] is None:
                 self.values["meta"] = {}
@@ -102,6 +92,23 @@ class PatientCleaner:
         self._clean_links()
         self._clean_health_card()
         self._check_trust()
+
+    def _clean_texts(self):
+        data = self.data
+        for field, limit in TEXT_FIELDS.items():
+            if field in data:
+                text = "" if data[field] is None else str(data[field])
+                if len(text) > limit:
+                    self.error(field, _("Use at most %(limit)s characters.") % {"limit": limit})
+                self.values[field] = text if field in AS_SENT else text.strip()
+
+    def _clean_flags(self):
+        for flag in ("accepts_marketing", "has_insurance"):
+            if flag in self.data:
+                if not isinstance(self.data[flag], bool):
+                    self.error(flag, _("Send true or false."))
+                else:
+                    self.values[flag] = self.data[flag]
 
     def _refuse_unstorable_text(self):
         # PostgreSQL cannot store NUL or lone surrogates in text or JSON: refuse them here, on every

@@ -8,6 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 from organizations.models import PatientGroup, Provider
 from patients.errors import PatientRuleError
 from patients.form_fields import ERROR_FIELDS, HEALTH_CARD_FIELDS
+from patients.importing.quick_clean import QuickCleaner
 from patients.models import Patient
 from patients.names import fold
 from patients.services import clean_registration
@@ -103,6 +104,7 @@ class RowChecker:
         self.column_kinds = [(column, _column_kind(column)) for column in columns]
         self.links = links  # column -> folded name -> pk
         self.allow_possible_duplicates = allow_possible_duplicates
+        self.quick = QuickCleaner(organization, actor=actor)
         # In-file duplicates: key -> the line that had it first.
         self.seen_emails: dict[str, int] = {}
         self.seen_emr_ids: dict[int, int] = {}
@@ -147,13 +149,15 @@ class RowChecker:
                         links[column].append(pk)
         if any(card.values()):
             data["health_card"] = card
-        try:
-            values = clean_registration(self.organization, data, actor=self.actor, as_lead=as_lead)
-        except PatientRuleError as exc:
-            for key, messages in exc.errors.items():
-                for message in messages:
-                    found.add(line, ERROR_COLUMNS.get(key, key), message)
-            values = None
+        values = self.quick.clean(data, as_lead=as_lead)
+        if values is None:  # a row out of the ordinary, or refused: the full cleaner says which
+            try:
+                values = clean_registration(self.organization, data, actor=self.actor, as_lead=as_lead)
+            except PatientRuleError as exc:
+                for key, messages in exc.errors.items():
+                    for message in messages:
+                        found.add(line, ERROR_COLUMNS.get(key, key), message)
+                values = None
         if values is None or len(found.errors) > errors_before:
             found.rows_with_errors += 1
             return None
