@@ -379,14 +379,16 @@ def test_a_file_that_stops_being_readable_reports_the_rows_before(organization):
 
 
 def test_the_import_leaves_the_interpreter_and_the_transaction_as_it_found_them(organization):
+    import gc
     import sys
 
     from django.db import transaction
 
-    interval = sys.getswitchinterval()
+    interval, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    during = []
     with transaction.atomic():
-        assert run(organization, GOOD, batch_size=2).ok
-        assert sys.getswitchinterval() == interval
+        assert run(organization, GOOD, batch_size=2, progress=lambda rows: during.append(gc.get_threshold())).ok
+        assert sys.getswitchinterval() == interval and gc.get_threshold() == thresholds
         # Foreign keys are checked at commit again (Django's constraints are deferred): a card may
         # still be written before its patient in the same transaction.
         patient = PatientFactory.build(organization=organization)
@@ -394,8 +396,10 @@ def test_the_import_leaves_the_interpreter_and_the_transaction_as_it_found_them(
                                   province="ON")
         patient.save()
     assert run(organization, [["Bad", "Phone", "female", "1990-01-01", "", "555", "ON", "", "", ""]]).error_count == 1
-    assert sys.getswitchinterval() == interval
+    assert sys.getswitchinterval() == interval and gc.get_threshold() == thresholds
     assert HealthCard.objects.filter(patient=patient).exists()
+    # While it ran, the batches under way did not set off full collections (see fewer_collections).
+    assert during and all(t == (max(thresholds[0], 50_000), *thresholds[1:]) for t in during)
 
 
 def test_the_clinics_registration_policy_refuses_rows_per_column(organization):
