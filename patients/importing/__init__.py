@@ -1,7 +1,8 @@
 """Import patients from a CSV file: every rule of the API, all or nothing.
 
 Each row is checked with `services.clean_registration`, the same checks `register_patient`
-makes, so the import cannot drift from the API. Then, per batch of rows:
+makes, so the import cannot drift from the API (a plain row goes through quick_clean.py, the same
+cleaner's field rules with their answers kept, tested to give the same values). Then, per batch of rows:
 - hard conflicts (same email, health card or EMR id as a registered patient or an earlier row)
   and possible duplicates (same phone, or same family name and date of birth) are found with a
   few bulk queries instead of one per row (lookups.py);
