@@ -105,8 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The name indexes (GIN) queue new entries in a pending list that every name search scans and
     # that the insert crossing its limit merges, inside its registration: at the 4 MB default that
-    # was 100-200 ms at 1M patients. Small, it is merged a little at a time. A bulk import sets its
-    # own, larger limit for its session (patients/importing).
+    # was 100-200 ms at 1M patients. Small, it is merged a little at a time (a larger one for the
+    # import bought it 3-5 %, within noise, and would leave the next registration a big merge).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     gin_limit = f"-c gin_pending_list_limit={env.int('GIN_PENDING_LIST_LIMIT_KB', default=256)}"
     options["options"] = f"{options.get('options', '')} {gin_limit}".strip()

@@ -30,17 +30,23 @@ def planner_estimate(queryset) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+class PageReading:
+    """How a search page is best read, as the selector knows it (patients.selectors.page_reading)."""
+
+    ROWS = "rows"  # the page's rows and one more, at once (an index lookup: phone, card, date, email)
+    IDS = "ids"  # ids first (an index-only walk newest first), then those rows by primary key
+    IDS_COUNTED = "ids counted"  # ids with the count of every match, read once anyway; then the rows
+
+
 class EstimatedCountPaginator(Paginator):
-    """`counted_with_page`: the caller knows the database reads every match to find the first page
-    anyway (a search read through one index, then sorted); the page then comes with its count from
-    the same read (see _page_counted_with_it) instead of being read, estimated and counted."""
+    """`reading` (PageReading): how the API search reads a page it has not counted yet."""
 
     exact_below = EXACT_BELOW
     is_estimate = False
 
-    def __init__(self, *args, counted_with_page: bool = False, **kwargs):
+    def __init__(self, *args, reading: str = PageReading.ROWS, **kwargs):
         super().__init__(*args, **kwargs)
-        self.counted_with_page = counted_with_page
+        self.reading = reading
 
     @cached_property
     def count(self):
@@ -69,9 +75,12 @@ class EstimatedCountPaginator(Paginator):
         # phone, card or email): no EXPLAIN, no COUNT. Only a full page needs the count.
         number = self.page_number(number)
         bottom = (number - 1) * self.per_page
-        if self.counted_with_page and bottom + self.per_page <= self.exact_below:
+        if self.reading == PageReading.IDS_COUNTED and bottom + self.per_page <= self.exact_below:
             return self._page_counted_with_it(number, bottom)
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if self.reading == PageReading.ROWS:
+            rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        else:
+            rows = self._rows_by_id(self._ids(self.per_page + 1, bottom))
         if len(rows) <= self.per_page and (rows or number == 1):
             self.__dict__["count"] = bottom + len(rows)
         return self._get_page(rows[: self.per_page], self.validate_number(number), self)
@@ -88,25 +97,35 @@ class EstimatedCountPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
+    def _ids(self, limit, offset, *, counted_up_to=None):
+        """The matches' ids in order; with `counted_up_to`, each with how many match (up to that)."""
+        queryset = self.object_list
+        pk = queryset.model._meta.pk
+        if counted_up_to is None:
+            return [pk.to_python(i) for i in queryset.values_list("pk", flat=True)[offset : offset + limit]]
+        ids_sql, params = queryset.values_list("pk", flat=True)[:counted_up_to].query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
+            cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
+                           (*params, limit, offset))
+            return [(pk.to_python(i), matches) for i, matches in cursor.fetchall()]
+
+    def _rows_by_id(self, ids):
+        """The rows of `ids`, in that order, read by primary key (still through the search's queryset,
+        so its organization and conditions hold)."""
+        by_id = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+        return [by_id[i] for i in ids if i in by_id]
+
     def _page_counted_with_it(self, number, bottom):
         """One statement reads the matches' ids in order, up to the exact-count cap, and returns the
         page's ids with how many there were; a second reads the page's rows by primary key. The
         matches are then read once, where the page, the estimate and the capped count read them twice."""
-        queryset = self.object_list
-        ids_sql, params = queryset.values_list("pk", flat=True)[: self.exact_below + 1].query.sql_with_params()
-        with connections[queryset.db].cursor() as cursor:
-            # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
-            cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
-                           (*params, self.per_page, bottom))
-            found = cursor.fetchall()
-        pk = queryset.model._meta.pk
-        ids = [pk.to_python(row[0]) for row in found]
+        found = self._ids(self.per_page, bottom, counted_up_to=self.exact_below + 1)
         matches = found[0][1] if found else None
         if matches is None and number > 1:
-            matches = queryset.order_by()[: self.exact_below + 1].count()  # past the last page: how far?
+            matches = self.object_list.order_by()[: self.exact_below + 1].count()  # past the last page: how far?
         if matches is None or matches <= self.exact_below:
             self.__dict__["count"] = matches or 0
         # else: more than the cap; `count` estimates as for any other page when asked
-        by_id = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}
-        rows = [by_id[i] for i in ids if i in by_id]
+        rows = self._rows_by_id([i for i, _ in found])
         return self._get_page(rows, self.validate_number(number), self)

@@ -14,6 +14,7 @@ from patients.dates import DateReadings, read_date_query
 from patients.health_cards import normalize_health_card_number
 from patients.models import HealthCard, Patient, Verification
 from patients.names import fold
+from patients.pagination import PageReading
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
 MAX_NAME_WORDS = 8
@@ -180,12 +181,17 @@ def name_filter(text: str) -> Q:
     return name & prefilter
 
 
-def reads_every_match(query: str) -> bool:
-    """Whether finding the first page of a search for `query` reads all its matches anyway: a name of
-    two or more words, found through the word index and then sorted (never walked newest first).
-    Its page can then be counted in the same read (patients.pagination)."""
+def page_reading(query: str) -> str:
+    """How a search page for `query` is best read (patients.pagination.PageReading):
+    - a name of two or more words is found through the word index and sorted, every match read
+      anyway: its ids come with their count;
+    - one name word may walk the organization newest first: its ids alone, through the covering
+      index `patient_org_created_covering` (name and status included, no table row read);
+    - anything else is an index lookup of a few rows: read the rows at once."""
     text = (query or "").strip()
-    return "@" not in text and any(c.isalpha() for c in text) and _read_through_word_index(_name_words(text))
+    if "@" in text or not any(c.isalpha() for c in text):
+        return PageReading.ROWS
+    return PageReading.IDS_COUNTED if _read_through_word_index(_name_words(text)) else PageReading.IDS
 
 
 def _patient_number(text: str) -> int | None:

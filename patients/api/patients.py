@@ -29,8 +29,8 @@ from patients.api.patient_serializers import (
 )
 from patients.api.throttling import ApiKeyThrottle, SelfRegistrationThrottle
 from patients.models import Channel, Patient
-from patients.pagination import EstimatedCountPaginator
-from patients.selectors import date_readings, load_link_summaries, reads_every_match, search_patients
+from patients.pagination import EstimatedCountPaginator, PageReading
+from patients.selectors import date_readings, load_link_summaries, page_reading, search_patients
 from patients.services import register_patient, update_patient
 
 
@@ -66,10 +66,10 @@ class PatientPagination(PageNumberPagination):
     page_size_query_param = "pageSize"
     max_page_size = 100
 
-    counted_with_page = False  # the view's search reads every match anyway (selectors.reads_every_match)
+    reading = PageReading.ROWS  # set by the view for its search (selectors.page_reading)
 
     def django_paginator_class(self, queryset, page_size):
-        return SearchCountPaginator(queryset, page_size, counted_with_page=self.counted_with_page)
+        return SearchCountPaginator(queryset, page_size, reading=self.reading)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -163,7 +163,7 @@ class PatientListView(PatientsApiView):
         query = request.query_params.get("q", "")
         patients = search_patients(self.organization, query, status=status)
         database = read_database(request)
-        self.paginator.counted_with_page = reads_every_match(query)
+        self.paginator.reading = page_reading(query)
         page = self.paginate_queryset(patients.select_related("health_card").using(database))
         load_link_summaries(page, using=database)
         record_accesses(actor=self.actor, patients=page, action=AccessAction.SEARCH, request=request)

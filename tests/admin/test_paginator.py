@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from patients.models import Patient
-from patients.pagination import EstimatedCountPaginator
+from patients.pagination import EstimatedCountPaginator, PageReading
 from tests.factories import PatientFactory
 
 
@@ -79,13 +79,13 @@ def assert_same_page(expected_paginator, ours, number, *, fields):
     assert (page.has_next(), page.has_previous()) == (expected.has_next(), expected.has_previous())
 
 
-@pytest.mark.parametrize("counted_with_page", [False, True])
+@pytest.mark.parametrize("reading", [PageReading.ROWS, PageReading.IDS, PageReading.IDS_COUNTED])
 @pytest.mark.parametrize("rows", [0, 1, 4, 5, 6, 11])
-def test_pages_answer_exactly_as_a_counted_paginator(organization, rows, counted_with_page):
+def test_pages_answer_exactly_as_a_counted_paginator(organization, rows, reading):
     PatientFactory.create_batch(rows, organization=organization)
     ordered = Patient.objects.order_by("-created_at", "pk")
     for number in (1, 2, 3, 4):
-        ours = EstimatedCountPaginator(ordered, 5, counted_with_page=counted_with_page)
+        ours = EstimatedCountPaginator(ordered, 5, reading=reading)
         assert_same_page(Paginator(ordered, 5), ours, number, fields=("count", "num_pages"))
 
 
@@ -97,7 +97,7 @@ def test_a_page_counted_with_it_answers_as_the_usual_page_around_the_cap(organiz
     PatientFactory.create_batch(rows, organization=organization)
     ordered = Patient.objects.order_by("-created_at", "pk")
     for number in (1, 2, 3, 5, 6):
-        usual, ours = TinyThreshold(ordered, 2), TinyThreshold(ordered, 2, counted_with_page=True)
+        usual, ours = TinyThreshold(ordered, 2), TinyThreshold(ordered, 2, reading=PageReading.IDS_COUNTED)
         usual.exact_below = ours.exact_below = 4
         if rows <= 4 and number <= 2:  # pages past the cap are read the usual way by both
             usual = Paginator(ordered, 2)
@@ -107,7 +107,7 @@ def test_a_page_counted_with_it_answers_as_the_usual_page_around_the_cap(organiz
 
 def test_a_page_counted_with_it_reads_the_matches_once(organization):
     PatientFactory.create_batch(7, organization=organization)
-    paginator = EstimatedCountPaginator(Patient.objects.order_by("-created_at"), 5, counted_with_page=True)
+    paginator = EstimatedCountPaginator(Patient.objects.order_by("-created_at"), 5, reading=PageReading.IDS_COUNTED)
 
     with CaptureQueriesContext(connection) as captured:
         page = paginator.page(1)
@@ -116,3 +116,16 @@ def test_a_page_counted_with_it_reads_the_matches_once(organization):
     assert len(statements) == 2, statements  # the ids with their count, then the page's rows by id
     assert "COUNT(*) OVER ()" in statements[0] and not statements[0].startswith("EXPLAIN")
     assert (paginator.count, paginator.is_estimate, len(page), page.has_next()) == (7, False, 5, True)
+
+
+def test_a_page_read_by_ids_reads_the_ids_then_those_rows(organization):
+    PatientFactory.create_batch(7, organization=organization)
+    paginator = EstimatedCountPaginator(Patient.objects.order_by("-created_at"), 5, reading=PageReading.IDS)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = paginator.page(2)
+
+    first, second = (q["sql"] for q in captured.captured_queries)
+    assert first.startswith('SELECT "patients_patient"."id" AS "pk" FROM') and "LIMIT 6 OFFSET 5" in first
+    assert '"patients_patient"."id" IN (' in second
+    assert (paginator.count, len(page), page.has_next()) == (7, 2, False)
