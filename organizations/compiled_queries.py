@@ -6,6 +6,7 @@ queryset is still written with the ORM, so its rules stay where they are (`ApiKe
 only its SQL and the compiler that turns rows into models are kept.
 """
 
+import uuid
 from datetime import datetime
 
 from django.db import connections
@@ -13,9 +14,11 @@ from django.db.models.query import get_related_populators
 
 
 def _as_sent(connection, value):
-    """`value` as the ORM hands it to the database driver (SQLite gets datetimes as text)."""
+    """`value` as the ORM hands it to the database driver (SQLite gets datetimes and UUIDs as text)."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, uuid.UUID) and not connection.features.has_native_uuid_field:
+        return value.hex
     return value
 
 
@@ -23,8 +26,8 @@ class CompiledLookup:
     """`build(**markers)` returns the queryset; `first(**values)` runs it with `values` in place of the
     markers and returns its first model (with what `select_related` joined), or None.
 
-    `markers`: a stand-in value per name, one no query would otherwise hold: a string or an aware
-    datetime, the types sent as given (datetimes adapted as the ORM adapts them). Each must appear
+    `markers`: a stand-in value per name, one no query would otherwise hold: a string, a UUID or an
+    aware datetime, the types sent as given (adapted as the ORM adapts them). Each must appear
     among the compiled parameters exactly once, or compiling refuses.
     """
 

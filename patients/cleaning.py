@@ -8,9 +8,11 @@ error of one request so the caller sees them all at once. Field names are the do
 import uuid
 
 from django.contrib.auth.hashers import make_password
+from django.db import router
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from organizations.compiled_queries import CompiledLookup
 from organizations.models import PHONE_REGIONS, LeadContact, PatientGroup, Provider
 from patients import validation as v
 from patients.actors import Actor
@@ -214,7 +216,11 @@ class PatientCleaner:
             wanted = [str(i) for i in dict.fromkeys(ids)]
             found = {}
             valid_ids = [i for i in wanted if _is_uuid(i)]
-            if valid_ids:
+            if len(valid_ids) == 1 and self.organization is not None:  # the usual: one, looked up compiled
+                row = _ONE_LINK[model].first(using=router.db_for_read(model), organization=self.organization.pk,
+                                             pk=uuid.UUID(valid_ids[0]))
+                found = {str(row.pk): row} if row is not None else {}
+            elif valid_ids:
                 rows = model.objects.for_organization(self.organization).filter(pk__in=valid_ids)
                 found = {str(o.pk): o for o in rows}
             unknown = [i for i in wanted if i not in found]
@@ -257,6 +263,17 @@ class PatientCleaner:
     def raise_if_errors(self):
         if self.errors:
             raise PatientRuleError(self.errors)
+
+
+# One provider or group of the organization, by id: the same scoped queryset, compiled once (the
+# ORM's compiling cost more than the lookup itself on every registration).
+_ONE_LINK = {
+    model: CompiledLookup(
+        lambda organization, pk, model=model: model.objects.for_organization(organization).filter(pk=pk),
+        organization=uuid.UUID(int=1), pk=uuid.UUID(int=2),
+    )
+    for model in (Provider, PatientGroup)
+}
 
 
 def _is_uuid(value) -> bool:

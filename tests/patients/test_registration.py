@@ -11,7 +11,7 @@ from django.db import connection
 
 from organizations.models import Organization
 from patients.actors import Actor
-from patients.errors import PatientConflictError, PossibleDuplicatesError
+from patients.errors import PatientConflictError, PatientRuleError, PossibleDuplicatesError
 from patients.models import Channel, HealthCard, Patient, Verification
 from patients.services import register_patient, update_patient
 from tests.factories import OrganizationFactory, PatientGroupFactory, ProviderFactory
@@ -161,6 +161,30 @@ def test_providers_and_groups_of_another_organization_are_refused_by_id(organiza
         f"Unknown provider id: {theirs.pk}.", f"Unknown provider id: {missing}.", "Unknown provider id: not-an-id.",
     ]
     assert errors["groups"] == [f"Unknown group id: {their_group.pk}."]
+
+
+def test_one_id_alone_is_judged_as_among_others(organization, other_organization, api_key):
+    """One id (the usual case) is looked up by a compiled query, several by one IN query: each id
+    gets the same answer either way, another organization's included."""
+    numbers = iter(range(100))
+
+    def judged(kind, ids):
+        data = person(email=f"p{next(numbers)}@example.com", **{kind: ids})
+        try:
+            patient = register_patient(organization, data, actor=Actor.for_api_key(api_key))
+        except PatientRuleError as exc:
+            return sorted(exc.errors[kind])
+        return sorted(str(linked.pk) for linked in getattr(patient, kind).all())
+
+    for kind, factory in (("providers", ProviderFactory), ("groups", PatientGroupFactory)):
+        mine, also_mine = factory.create_batch(2, organization=organization)
+        theirs = factory(organization=other_organization)
+        for one in (str(mine.pk), str(theirs.pk), str(mine.pk).upper(), f"{{{mine.pk}}}", str(uuid.uuid4())):
+            alone, among = judged(kind, [one]), judged(kind, [one, str(also_mine.pk)])
+            if alone == [str(mine.pk)]:
+                assert among == sorted([str(mine.pk), str(also_mine.pk)]), one
+            else:
+                assert alone == among and alone[0].startswith("Unknown"), (one, alone, among)
 
 
 @pytest.mark.parametrize("sent", ["abc", 5, {"id": "x"}])
