@@ -183,12 +183,15 @@ def name_filter(text: str) -> Q:
 
 def page_reading(query: str) -> str:
     """How a search page for `query` is best read (patients.pagination.PageReading):
-    - a name of two or more words is found through the word index and sorted, every match read
-      anyway: its ids come with their count;
+    - a date of birth, or a name of two or more words, is found through one index and sorted, every
+      match read anyway: its ids come with their count;
     - one name word may walk the organization newest first: its ids alone, through the covering
       index `patient_org_created_covering` (name and status included, no table row read);
     - anything else is an index lookup of a few rows: read the rows at once."""
-    text = (query or "").strip()
+    text = (query or "").replace("\x00", "").strip()
+    readings = read_date_query(text)
+    if readings is not None and readings.only_a_date:
+        return PageReading.IDS_COUNTED
     if "@" in text or not any(c.isalpha() for c in text):
         return PageReading.ROWS
     return PageReading.IDS_COUNTED if _read_through_word_index(_name_words(text)) else PageReading.IDS

@@ -183,6 +183,22 @@ def test_a_search_of_two_names_counts_its_full_page_in_the_same_read(api, organi
     assert [r["id"] for r in second["results"]] == newest_first[10:] and second["count"] == 12
 
 
+def test_a_date_of_birth_search_counts_its_full_page_in_the_same_read(api, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PatientFactory.create_batch(12, organization=organization, date_of_birth="1990-05-06")
+    PatientFactory.create_batch(4, organization=organization, date_of_birth="1990-05-07")
+
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get(PATIENTS_URL, {"q": "1990-05-06", "pageSize": 5}).json()
+
+    assert (body["count"], body["countIsEstimate"], len(body["results"]), bool(body["next"])) == (12, False, 5, True)
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [s for s in statements if s.startswith("EXPLAIN") or "SELECT COUNT(*) FROM" in s]
+    assert [s for s in statements if "COUNT(*) OVER ()" in s]
+
+
 def test_each_result_shows_the_links_and_verifications_its_own_answer_shows(api, organization, member, jane, others):
     from patients.actors import Actor
     from patients.verification import mark_verified_in_person

@@ -13,11 +13,13 @@ from tests.factories import PatientFactory
     ("", PageReading.ROWS),
     ("4165550123", PageReading.ROWS),
     ("(416) 555-0123", PageReading.ROWS),
-    ("1985-04-12", PageReading.ROWS),
+    ("1985-04-12", PageReading.IDS_COUNTED),
+    ("12/04/1985", PageReading.IDS_COUNTED),
+    ("12 avril 1985", PageReading.IDS_COUNTED),
     ("jane@example.com", PageReading.ROWS),
     ("9287-170-261", PageReading.ROWS),
     ("trem", PageReading.IDS),
-    ("12 avril 1985", PageReading.IDS),  # a date with a word: the name may match too
+    ("12041985", PageReading.ROWS),  # also a patient number or a card: an index lookup each
     ("jane trem", PageReading.IDS_COUNTED),
     ("élodie bérubé", PageReading.IDS_COUNTED),
     ("jane 3rd", PageReading.IDS),  # one word the word index can read
