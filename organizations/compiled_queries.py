@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db import connections
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 
 def _as_sent(connection, value):
@@ -76,3 +77,46 @@ class CompiledLookup:
         for populator in c["populators"]:
             populator.populate(row, obj)
         return obj
+
+
+class CompiledInsert:
+    """One model's single-row `INSERT ... RETURNING` its primary key, compiled by the ORM once per
+    database; each row's values still go through the ORM's own preparation (`pre_save`,
+    `get_db_prep_save`), so a row reads back as `Model.save()` would have written it."""
+
+    def __init__(self, model):
+        self.model = model
+        self._compiled = {}
+
+    def _compile(self, obj, alias: str):
+        meta = self.model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        query = InsertQuery(self.model)
+        query.insert_values(fields, [obj])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = meta.db_returning_fields
+        [(sql, _)] = compiler.as_sql()
+        if "VALUES (" + ", ".join(["%s"] * len(fields)) + ")" not in sql:
+            return None  # a field with its own placeholder: leave the row to Model.save()
+        compiled = {"sql": sql, "fields": fields, "compiler": compiler,
+                    "returning_params": tuple(compiler.returning_params)}
+        self._compiled[alias] = compiled
+        return compiled
+
+    def insert(self, obj, using: str) -> bool:
+        """Insert `obj` (a new row) and set its primary key; False when it must be saved the usual way."""
+        connection = connections[using]
+        if not connection.features.can_return_columns_from_insert:
+            return False
+        c = self._compiled[using] if using in self._compiled else self._compile(obj, using)
+        if c is None:
+            return False
+        compiler = c["compiler"]
+        params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in c["fields"]]
+        with connection.cursor() as cursor:
+            cursor.execute(c["sql"], (*params, *c["returning_params"]))
+            returned = connection.ops.fetch_returned_insert_columns(cursor, c["returning_params"])
+        for field, value in zip(self.model._meta.db_returning_fields, returned, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding, obj._state.db = False, using
+        return True
