@@ -239,6 +239,7 @@ class LinkSummary:
     `providers.all()` lists them) and each verified channel's status."""
 
     provider_ids: list[str] = field(default_factory=list)
+    provider_names: list[str] = field(default_factory=list)
     group_ids: list[str] = field(default_factory=list)
     verification_statuses: dict[str, str] = field(default_factory=dict)
 
@@ -278,6 +279,7 @@ def load_link_summaries(patients, using: str) -> None:
             summary = by_id[pk.to_python(patient_id)]
             if kind == "p":
                 summary.provider_ids.append(str(pk.to_python(value)))
+                summary.provider_names.append(label)
             elif kind == "g":
                 summary.group_ids.append(str(pk.to_python(value)))
             else:

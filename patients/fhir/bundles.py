@@ -3,39 +3,36 @@
 `total` is never wrong: it is exact when the page itself shows where the results end, else
 counted up to EXACT_TOTAL_UP_TO matches, and left out beyond that (or with `_total=none`);
 `_total=accurate` always counts.
+
+A list's resources are built by the mapping (tests parse every shape with fhir.resources) and sent
+without validating each one again: that cost more than the rest of a search page.
 """
 
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
-from fhir.resources.R4B.bundle import Bundle
-
-from patients.fhir.mapping import Rendered, patient_resource
-from patients.fhir.versions import current_versions
-from patients.models import Patient, health_card_of
+from patients.fhir.details import load_shown
+from patients.fhir.mapping import patient_json
+from patients.models import health_card_of
 
 EXACT_TOTAL_UP_TO = 1_000
 
 
 def patients_for_answer(queryset):
-    """What a resource shows, read with the patients: card, providers, verifications, merged records."""
-    merged = Prefetch("merged_records", queryset=Patient.objects.only("id", "merged_into_id").order_by("created_at"))
-    return queryset.select_related("health_card").prefetch_related("providers", "verifications", merged)
+    """The patients with their health card; what else a resource shows is read by `load_shown`."""
+    return queryset.select_related("health_card")
 
 
-def resources_for(patients, organization, versions=None, *, listed=True) -> list:
-    """The FHIR Patients of `patients` (loaded with patients_for_answer), at their current
-    `versions` (read when not given). `listed` (a search or $match page): health card numbers
-    masked to their last four characters; one record read alone shows the full number."""
-    versions = versions or current_versions(patients)
+def resources_for(patients, organization, *, listed=True) -> list[dict]:
+    """The FHIR Patients (JSON data) of `patients`, loaded with patients_for_answer and load_shown.
+    `listed` (a search or $match page): health card numbers masked to their last four characters;
+    one record read alone shows the full number."""
     resources = []
     for patient in patients:
         patient.organization = organization  # the caller's: spares a query per row
-        resources.append(patient_resource(
-            patient, versions[patient.pk], health_card=health_card_of(patient),
-            providers=list(patient.providers.all()),
-            verifications={ver.channel: ver.status for ver in patient.verifications.all()},
-            replaces=[merged.pk for merged in patient.merged_records.all()], mask_health_card=listed,
+        shown = patient.shown
+        resources.append(patient_json(
+            patient, shown.version, health_card=health_card_of(patient), providers=shown.providers,
+            verifications=shown.verifications, replaces=shown.replaces, mask_health_card=listed,
         ))
     return resources
 
@@ -46,6 +43,7 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
     rows = list(patients_for_answer(ordered)[search.offset: search.offset + search.count + 1]) if search.count else []
     has_next = len(rows) > search.count
     rows = rows[: search.count]
+    load_shown(rows, using=queryset.db)
     total = None
     if search.total == "none":
         pass
@@ -54,21 +52,24 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
     elif search.total == "accurate":
         total = queryset.order_by().count()
     else:
-        counted = queryset.order_by()[: EXACT_TOTAL_UP_TO + 1].count()
-        total = counted if counted <= EXACT_TOTAL_UP_TO else None
+        total = capped_total(queryset.order_by())
     if search.count == 0 and total is not None:
         has_next = False
     return rows, total, has_next
 
 
-def bundle(data: dict, entries: list) -> Rendered:
-    """A Bundle whose entries' resources are Rendered: the envelope is validated with the resources'
-    models (validated already, so not again) and sent with their data."""
-    model = Bundle.model_validate({**data, "entry": [{**e, "resource": e["resource"].model} for e in entries]})
-    return Rendered(model, {**data, "entry": [{**e, "resource": e["resource"].data} for e in entries]})
+def capped_total(matches) -> int | None:
+    """How many `matches` there are when at most EXACT_TOTAL_UP_TO, else None."""
+    counted = matches[: EXACT_TOTAL_UP_TO + 1].count()
+    return counted if counted <= EXACT_TOTAL_UP_TO else None
 
 
-def searchset(request, search, patients, resources, total, has_next, *, base_url) -> Rendered:
+def bundle(data: dict, entries: list) -> dict:
+    """A Bundle (JSON data) of `entries`, whose resources are JSON data."""
+    return {**data, "entry": entries}
+
+
+def searchset(request, search, patients, resources, total, has_next, *, base_url) -> dict:
     """The Bundle for one page: `resources` are the page's FHIR Patients."""
     path = request.build_absolute_uri(request.path)
 

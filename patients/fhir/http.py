@@ -60,12 +60,13 @@ class FhirNegotiation(DefaultContentNegotiation):
 
 
 def fhir_response(resource, status=200, *, headers=None, media_type=FHIR_JSON) -> HttpResponse:
-    """A validated resource (a fhir.resources model, or a Rendered: validated, sent as its data),
-    or None for an empty body, as the HTTP answer."""
+    """A resource as the HTTP answer: a fhir.resources model, a Rendered (validated, sent as its data),
+    JSON data (a list's Bundle, see bundles.py), or None for an empty body."""
     if resource is None:
         body = b""
-    elif isinstance(resource, Rendered):
-        body = json.dumps(resource.data, ensure_ascii=False, separators=(",", ":")).encode()
+    elif isinstance(resource, Rendered | dict):
+        data = resource.data if isinstance(resource, Rendered) else resource
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     else:
         body = resource.model_dump_json(exclude_none=True)
     response = HttpResponse(body, status=status, content_type=f"{media_type}; charset=utf-8")

@@ -64,7 +64,10 @@ class Rendered:
 
 def patient_resource(patient, version: Version | None, **shown) -> Rendered:
     """`patient` (a Patient or a historical row) as a validated FHIR Patient (see patient_json)."""
-    data = patient_json(patient, version, **shown)
+    return validated(patient_json(patient, version, **shown))
+
+
+def validated(data: dict) -> Rendered:
     return Rendered(FhirPatient.model_validate(data), data)
 
 

@@ -14,9 +14,10 @@ from patients.errors import PatientRuleError
 from patients.fhir.bundles import bundle, page_of, patients_for_answer, resources_for, searchset
 from patients.fhir.capability import capability_statement
 from patients.fhir.conditional import lock_condition
+from patients.fhir.details import load_shown
 from patients.fhir.http import FhirView
 from patients.fhir.identifiers import MATCH_GRADE_EXTENSION
-from patients.fhir.mapping import incoming_patient, patient_resource
+from patients.fhir.mapping import incoming_patient, patient_resource, validated
 from patients.fhir.matching import find_matches, read_parameters
 from patients.fhir.outcome import FhirError
 from patients.fhir.search import RESULT_PARAMETERS, parse_search
@@ -65,7 +66,9 @@ class PatientsView(FhirView):
         return Patient.objects.for_organization(self.organization)
 
     def one_patient(self, patient_id):
-        return get_for_organization_or_404(patients_for_answer(self.patients()), self.organization, pk=patient_id)
+        patient = get_for_organization_or_404(patients_for_answer(self.patients()), self.organization, pk=patient_id)
+        load_shown([patient], using=patient._state.db)
+        return patient
 
     def log(self, patient, action):
         record_access(actor=self.actor, patient=patient, action=action, request=self.request)
@@ -73,8 +76,9 @@ class PatientsView(FhirView):
     def log_page(self, patients):
         record_accesses(actor=self.actor, patients=patients, action=AccessAction.SEARCH, request=self.request)
 
-    def resource(self, patient, version):
-        return resources_for([patient], self.organization, {patient.pk: version}, listed=False)[0]
+    def resource(self, patient):
+        """One record read alone (loaded by one_patient), validated."""
+        return validated(resources_for([patient], self.organization, listed=False)[0])
 
     def search_answer(self, request, pairs):
         strict = "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
@@ -89,7 +93,7 @@ class PatientsView(FhirView):
         """The answer to a write (or a conditional create's match): the patient as stored."""
         patient = patient if created else self.one_patient(patient.pk)
         self.log(patient, action)
-        version = (created and written_version(patient)) or current_version(patient)
+        version = (written_version(patient) or current_version(patient)) if created else patient.shown.version
         headers = version_headers(version)
         if created:
             suffix = f"/_history/{version.version_id}" if version.version_id is not None else ""
@@ -102,7 +106,7 @@ class PatientsView(FhirView):
             resource = patient_resource(patient, version, health_card=health_card_of(patient),
                                         providers=list(patient.providers.all()), verifications={})
             return self.respond(resource, status, headers)
-        return self.respond(self.resource(patient, version), status, headers)
+        return self.respond(self.resource(patient), status, headers)
 
 
 class PatientTypeView(PatientsView):
@@ -175,12 +179,12 @@ class PatientInstanceView(PatientsView):
 
     def get(self, request, patient_id):
         patient = self.one_patient(patient_id)
-        version = current_version(patient)
+        version = patient.shown.version
         wanted = request.headers.get("If-None-Match")
         if wanted and version.version_id is not None and etag_value(wanted) == str(version.version_id):
             return HttpResponse(status=304, headers=version_headers(version))
         self.log(patient, AccessAction.VIEW)
-        return self.respond(self.resource(patient, version), headers=version_headers(version))
+        return self.respond(self.resource(patient), headers=version_headers(version))
 
     def put(self, request, patient_id):
         incoming = incoming_patient(self.read_json(), self.organization)
@@ -231,10 +235,10 @@ class PatientVersionView(PatientsView):
         row = historical_patient(patient, version_id)
         if row is None:
             raise FhirError(404, f"Patient {patient_id} has no version {version_id}.")
-        current = current_version(patient)
+        current = patient.shown.version
         self.log(patient, AccessAction.VIEW)
         if row.history_id == current.version_id:
-            return self.respond(self.resource(patient, current), headers=version_headers(current))
+            return self.respond(self.resource(patient), headers=version_headers(current))
         row.organization = self.organization
         version = type(current)(row.history_id, row.history_date)
         # Providers and verification statuses are not versioned: an old version shows neither.
@@ -259,6 +263,7 @@ class PatientMatchView(PatientsView):
         loaded = {p.pk: p for p in patients_for_answer(self.patients().filter(pk__in=[p.pk for p, _, _ in scored]))}
         scored = [(loaded[p.pk], s, g) for p, s, g in scored if p.pk in loaded]
         patients = [p for p, _, _ in scored]
+        load_shown(patients, using=self.patients().db)
         resources = resources_for(patients, self.organization)
         self.log_page(patients)
         base = base_url(request)
