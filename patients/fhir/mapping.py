@@ -133,7 +133,7 @@ def patient_json(patient, version: Version | None, *, health_card=None, provider
         resource["name"] = names
 
     telecom = []
-    phone = Patient.phone_as_typed(patient).strip()  # a historical row has the same fields, not the method
+    phone = _phone(patient).strip()
     for system, value in (("phone", phone), ("email", patient.email)):
         if not value:
             continue
@@ -164,6 +164,14 @@ def patient_json(patient, version: Version | None, *, health_card=None, provider
             {"identifier": {"system": system, "value": str(p.pk)}, "display": p.name} for p in providers
         ]
     return resource
+
+
+def _phone(patient) -> str:
+    """Patient.phone_as_typed (a historical row has the same fields, not the method), without
+    formatting a stored number again: only valid numbers are stored, in E.164, and str() of a
+    PhoneNumber validates it again (most of a search page's mapping, as on the v1 API's)."""
+    raw = getattr(patient.phone, "raw_input", None) or ""
+    return raw if raw.startswith("+") else Patient.phone_as_typed(patient)
 
 
 def parse_patient(data: dict) -> FhirPatient:

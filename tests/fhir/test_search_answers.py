@@ -37,7 +37,9 @@ def shapes(organization):
     quebec = make(given_name="Luc", province="QC", gender="male", email="")
     HealthCardFactory(patient=quebec, number="TREL85041299", province="QC", version_code="", expiry_date=None)
     make(given_name="Abroad", province="NY", gender="unknown", date_of_birth=None)
-    LeadFactory(organization=organization, family_name="Shape", given_name="Lead", phone="", email="")
+    LeadFactory(organization=organization, family_name="Shape", given_name="Lead", phone="", email="",
+                calling_code="+44", local_phone="20 7946 0958")
+    make(given_name="Paris", phone="+33123456789", province="")
     survivor = make(given_name="Survivor")
     for _ in range(2):
         merge_patients(merged=make(given_name="Merged"), survivor=survivor, actor=STAFF)
@@ -82,13 +84,18 @@ def test_every_shape_is_listed(fhir, shapes):
     found = entries(fhir.get("Patient", {"family": "shape", "active": "true", "_count": "100"}))
     found += entries(fhir.get("Patient", {"family": "shape", "active": "false", "_count": "100"}))
     resources = [e["resource"] for e in found]
-    assert len(resources) == Patient.objects.filter(family_name="Shape").count() == 9
+    assert len(resources) == Patient.objects.filter(family_name="Shape").count() == 10
     shown = {key for r in resources for key in r}
     assert shown >= {"identifier", "name", "telecom", "birthDate", "address", "communication", "link",
                      "generalPractitioner", "meta"}
     assert any("versionId" not in r["meta"] for r in resources)  # the one without history
     assert any(link["type"] == "replaces" for r in resources for link in r.get("link", []))
     assert any(link["type"] == "replaced-by" for r in resources for link in r.get("link", []))
+    # Phones as Patient.phone_as_typed gives them (E.164; a lead's calling code and local phone)
+    phones = {r["id"]: [t["value"] for t in r.get("telecom", []) if t["system"] == "phone"] for r in resources}
+    assert phones == {str(p.pk): [p.phone_as_typed()] if p.phone_as_typed() else []
+                      for p in Patient.objects.filter(family_name="Shape")}
+    assert {"+44 20 7946 0958", "+33123456789"} <= {phone for found in phones.values() for phone in found}
 
 
 def test_match_answers_each_patient_as_the_mapping_does(fhir, shapes):
