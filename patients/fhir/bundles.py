@@ -2,7 +2,9 @@
 
 `total` is never wrong: it is exact when the page itself shows where the results end, else
 counted up to EXACT_TOTAL_UP_TO matches, and left out beyond that (or with `_total=none`);
-`_total=accurate` always counts.
+`_total=accurate` always counts. On PostgreSQL a full page first asks the planner (as the v1 API's
+pagination does): when it expects more than EXACT_TOTAL_UP_TO matches, total is left out without
+counting, which spares a name search reading a thousand matches on every page.
 
 A list's resources are built by the mapping (tests parse every shape with fhir.resources) and sent
 without validating each one again: that cost more than the rest of a search page.
@@ -13,6 +15,7 @@ from urllib.parse import urlencode
 from patients.fhir.details import load_shown
 from patients.fhir.mapping import patient_json
 from patients.models import health_card_of
+from patients.pagination import planner_estimate
 
 EXACT_TOTAL_UP_TO = 1_000
 
@@ -60,6 +63,9 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
 
 def capped_total(matches) -> int | None:
     """How many `matches` there are when at most EXACT_TOTAL_UP_TO, else None."""
+    estimate = planner_estimate(matches)
+    if estimate is not None and estimate > EXACT_TOTAL_UP_TO:
+        return None
     counted = matches[: EXACT_TOTAL_UP_TO + 1].count()
     return counted if counted <= EXACT_TOTAL_UP_TO else None
 

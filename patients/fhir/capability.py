@@ -2,6 +2,7 @@
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from patients.fhir.bundles import EXACT_TOTAL_UP_TO
 from patients.fhir.search import DEFINITIONS, PARAMETERS
 
 SOFTWARE_VERSION = "1.0.0"
@@ -27,7 +28,10 @@ def capability_statement(base_url: str) -> CapabilityStatement:
             "mode": "server",
             "documentation": (
                 "Results: _count (default 20, at most 100), _offset (paging; follow the Bundle's next and "
-                "previous links), _total=none|estimate|accurate. Unknown parameters are ignored unless the "
+                "previous links), _total=none|estimate|accurate. Bundle.total, when given, is exact: the page shows "
+                f"where the results end, or a count found at most {EXACT_TOTAL_UP_TO:,} matches (a full page is "
+                f"counted when the database expects at most {EXACT_TOTAL_UP_TO:,}); it is never estimated. "
+                "_total=accurate always counts; _total=none leaves it out. Unknown parameters are ignored unless the "
                 "request has 'Prefer: handling=strict'. POST Patient/_search takes the same parameters as a "
                 "form body."),
             "security": {
