@@ -4,7 +4,9 @@
 counted up to EXACT_TOTAL_UP_TO matches, and left out beyond that (or with `_total=none`);
 `_total=accurate` always counts. On PostgreSQL a full page first asks the planner (as the v1 API's
 pagination does): when it expects more than EXACT_TOTAL_UP_TO matches, total is left out without
-counting, which spares a name search reading a thousand matches on every page.
+counting, which spares a name search reading a thousand matches on every page. A page is read as
+its search is found (Search.page_reading, as the v1 API's): a search that reads every match anyway
+is counted in that same read; one-word names read their ids first, then the rows by id.
 
 A list's resources are built by the mapping (tests parse every shape with fhir.resources) and sent
 without validating each one again: that cost more than the rest of a search page.
@@ -12,10 +14,12 @@ without validating each one again: that cost more than the rest of a search page
 
 from urllib.parse import urlencode
 
+from django.db import connections
+
 from patients.fhir.details import load_shown
 from patients.fhir.mapping import patient_json
-from patients.models import health_card_of
-from patients.pagination import planner_estimate
+from patients.models import Patient, health_card_of
+from patients.pagination import PageReading, planner_estimate
 
 EXACT_TOTAL_UP_TO = 1_000
 
@@ -42,8 +46,19 @@ def resources_for(patients, organization, *, listed=True) -> list[dict]:
 
 def page_of(queryset, search) -> tuple[list, int | None, bool]:
     """(patients on the page, total or None, whether there is a next page)."""
-    ordered = queryset.order_by("-created_at", "-id")
-    rows = list(patients_for_answer(ordered)[search.offset: search.offset + search.count + 1]) if search.count else []
+    ordered = patients_for_answer(queryset.order_by("-created_at", "-id"))
+    matches = None  # how many there are, up to EXACT_TOTAL_UP_TO + 1, when read with the page
+    reading = search.page_reading
+    if not search.count:
+        rows = []
+    elif (reading == PageReading.IDS_COUNTED and search.total != "accurate"
+          and search.offset + search.count <= EXACT_TOTAL_UP_TO):
+        rows, matches = _page_with_matches(ordered, search)
+    elif reading == PageReading.IDS:
+        ids = ordered.values_list("pk", flat=True)[search.offset: search.offset + search.count + 1]
+        rows = _rows_by_id(ordered, list(ids))
+    else:
+        rows = list(ordered[search.offset: search.offset + search.count + 1])
     has_next = len(rows) > search.count
     rows = rows[: search.count]
     load_shown(rows, using=queryset.db)
@@ -52,6 +67,8 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
         pass
     elif search.count and not has_next and (rows or search.offset == 0):
         total = search.offset + len(rows)  # the results end on this page
+    elif matches is not None:
+        total = matches if matches <= EXACT_TOTAL_UP_TO else None
     elif search.total == "accurate":
         total = queryset.order_by().count()
     else:
@@ -59,6 +76,26 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
     if search.count == 0 and total is not None:
         has_next = False
     return rows, total, has_next
+
+
+def _page_with_matches(ordered, search) -> tuple[list, int | None]:
+    """The page (and one row more) with how many matches there are, up to EXACT_TOTAL_UP_TO + 1
+    (None past the last one), from one read of the matches' ids in order; then the rows by id."""
+    ids_sql, params = ordered.values_list("pk", flat=True)[: EXACT_TOTAL_UP_TO + 1].query.sql_with_params()
+    with connections[ordered.db].cursor() as cursor:
+        # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
+        cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
+                       (*params, search.count + 1, search.offset))
+        found = cursor.fetchall()
+    if not found:
+        return [], None
+    return _rows_by_id(ordered, [Patient._meta.pk.to_python(row[0]) for row in found]), found[0][1]
+
+
+def _rows_by_id(ordered, ids) -> list:
+    """The rows of `ids`, in that order, read by primary key through the search's own queryset."""
+    by_id = {patient.pk: patient for patient in ordered.order_by().filter(pk__in=ids)} if ids else {}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def capped_total(matches) -> int | None:

@@ -22,7 +22,8 @@ from patients.fhir.outcome import FhirError
 from patients.health_cards import normalize_health_card_number
 from patients.models import HealthCard, Patient
 from patients.names import fold
-from patients.selectors import HIDDEN_BY_DEFAULT, IsAnyOf, name_filter
+from patients.pagination import PageReading
+from patients.selectors import HIDDEN_BY_DEFAULT, IsAnyOf, name_filter, page_reading
 
 # name -> (type, what it matches): the CapabilityStatement lists these.
 PARAMETERS = {
@@ -73,6 +74,20 @@ class Search:
     @property
     def is_empty(self) -> bool:
         return not self.normalized
+
+    @property
+    def page_reading(self) -> str:
+        """How its page is best read (selectors.page_reading, as the v1 API's search): ids with their
+        count when a name of two or more words is asked (found through the word index, every match
+        read anyway); ids first when only one-word names are, which the organization's covering index
+        answers newest first; else the rows at once."""
+        names = [_values(value) for key, value in self.used if key == "name"]
+        if any(all(page_reading(text) == PageReading.IDS_COUNTED for text in texts) for texts in names):
+            return PageReading.IDS_COUNTED
+        only_names = all(key == "name" for key, _ in self.used if key.partition(":")[0] in PARAMETERS)
+        if names and only_names and all(page_reading(text) == PageReading.IDS for texts in names for text in texts):
+            return PageReading.IDS
+        return PageReading.ROWS
 
 
 def bad(message: str) -> FhirError:

@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from patients.fhir.search import parse_search
+from patients.pagination import PageReading
 from tests.factories import HealthCardFactory, LeadFactory, PatientFactory, ProviderFactory
 from tests.fhir.helpers import ON_CARD, FhirClient, outcome, parsed
 
@@ -223,6 +225,40 @@ def test_a_search_page_costs_a_fixed_number_of_statements(fhir, organization):
     assert len(statements(fhir, {"_count": "25", "_offset": "25"})) == shown  # the last page shows the end
     assert len(statements(fhir, {"family": "page", "_count": "100"})) == shown
     assert len(statements(fhir, {"family": "nobody"})) == 2  # API key, page
+
+
+@pytest.mark.parametrize("name, reading, ids_statement", [
+    ("marie curie", PageReading.IDS_COUNTED, "COUNT(*) OVER ()"),
+    ("marie", PageReading.IDS, '"patients_patient"."id" AS "pk" FROM'),
+])
+def test_a_name_page_is_read_as_the_v1_search_reads_it(fhir, organization, monkeypatch, name, reading, ids_statement):
+    """As selectors.page_reading says: two or more words (found through the word index, every match read
+    anyway) read the page's ids with how many match, then its rows by id; one word reads its ids newest
+    first (the covering index), then the rows. Same pages, totals and links as the same search read
+    row by row (the words one by one, with a gender every patient here has)."""
+    from patients.fhir import bundles
+
+    for n in range(8):
+        PatientFactory(organization=organization, given_name=f"Marie {n}", family_name="Curie-Page")
+    PatientFactory(organization=organization, given_name="Marie", family_name="Other")
+    fhir.get("Patient")
+    words = "&".join(f"name={word}" for word in name.split())
+    assert parse_search([("name", name)], organization).page_reading == reading
+    assert parse_search([*parse_qsl(words), ("gender", "female")], organization).page_reading == PageReading.ROWS
+    for count in ("3", "8", "20"):
+        for offset in ("0", "3", "6", "9"):
+            asked = parsed(fhir.get("Patient", {"name": name, "_count": count, "_offset": offset}))
+            by_rows = parsed(fhir.client.get(f"/fhir/R4/Patient?{words}&gender=female&_count={count}&_offset={offset}"))
+            assert [e.resource.id for e in asked.entry or []] == [e.resource.id for e in by_rows.entry or []]
+            assert asked.total == by_rows.total
+            assert [link.relation for link in asked.link] == [link.relation for link in by_rows.link]
+    # API key, the page's ids, its rows by id, links, versions and merged records, access events
+    sql = statements(fhir, {"name": name, "_count": "20"})
+    assert len(sql) == 6 and ids_statement in sql[1] and "COUNT(" not in sql[2], sql
+    monkeypatch.setattr(bundles, "EXACT_TOTAL_UP_TO", 5)
+    assert parsed(fhir.get("Patient", {"name": name, "_count": "3"})).total is None
+    assert parsed(fhir.get("Patient", {"name": name, "_count": "3", "_total": "accurate"})).total == (
+        8 if " " in name else 9)
 
 
 def test_search_needs_a_key():
