@@ -27,11 +27,12 @@ def test_a_304_shows_nothing_and_writes_nothing(fhir, organization):
     assert events() == []
 
 
-def test_a_search_page_writes_one_search_event_per_patient_shown(fhir, organization, other_organization):
-    mine = [PatientFactory(organization=organization, family_name="Doe") for _ in range(3)]
-    PatientFactory(organization=other_organization, family_name="Doe")
+@pytest.mark.parametrize("search", [{"family": "doe"}, {"name": "jane doe"}])  # the second read with its count
+def test_a_search_page_writes_one_search_event_per_patient_shown(fhir, organization, other_organization, search):
+    mine = [PatientFactory(organization=organization, given_name="Jane", family_name="Doe") for _ in range(3)]
+    PatientFactory(organization=other_organization, given_name="Jane", family_name="Doe")
 
-    bundle = parsed(fhir.get("Patient", {"family": "doe", "_count": "2"}))
+    bundle = parsed(fhir.get("Patient", {**search, "_count": "2"}))
 
     shown = {e.resource.id for e in bundle.entry}
     assert len(shown) == 2
