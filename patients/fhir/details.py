@@ -2,8 +2,8 @@
 
 Providers and verification statuses come from `load_link_summaries`, the statement the v1 API's
 search uses; the records merged into each patient and its current version (from history, as
-`versions.current_versions` reads it) from one more statement. Four ORM prefetches and the version
-query cost a search page more CPU than its mapping (bench/findings.md, issue 15).
+`versions.current_versions` reads it) are read in that same statement. Four ORM prefetches and the
+version query cost a search page more CPU than its mapping (bench/findings.md, issue 15).
 """
 
 from collections import namedtuple
@@ -29,12 +29,18 @@ class Shown:
 
 
 def load_shown(patients, using: str) -> None:
-    """Give each of `patients` its `shown` (see Shown), in two statements."""
+    """Give each of `patients` its `shown` (see Shown), in one statement."""
     patients = list(patients)
     if not patients:
         return
-    load_link_summaries(patients, using=using)
-    versions, replaces = _versions_and_merged(patients, using)
+    versions, replaces = {}, {}
+    for kind, patient_id, value, moment in load_link_summaries(patients, using=using,
+                                                               also=_versions_and_merged(patients, using)):
+        patient_id = Patient._meta.pk.to_python(patient_id)
+        if kind == "h":
+            versions[patient_id] = Version(int(value), _aware(moment))
+        else:
+            replaces.setdefault(patient_id, []).append((_aware(moment), Patient._meta.pk.to_python(value)))
     for patient in patients:
         summary = patient.link_summary
         patient.shown = Shown(
@@ -42,36 +48,29 @@ def load_shown(patients, using: str) -> None:
             providers=[ShownProvider(pk, name) for pk, name in zip(summary.provider_ids, summary.provider_names,
                                                                    strict=True)],
             verifications=summary.verification_statuses,
-            replaces=replaces.get(patient.pk, []),
+            replaces=[merged_id for _, merged_id in sorted(replaces.get(patient.pk, []))],
         )
 
 
-def _versions_and_merged(patients, using):
+def _versions_and_merged(patients, using) -> tuple[str, list]:
+    """Rows of load_link_summaries' four columns: ('h', id, last history id, its date) and
+    ('m', survivor id, merged record id, its creation), dates as text."""
     connection = connections[using]
     qn = connection.ops.quote_name
-    pk = Patient._meta.pk
-    ids = [pk.get_db_prep_value(p.pk, connection) for p in patients]
+    ids = [Patient._meta.pk.get_db_prep_value(p.pk, connection) for p in patients]
     marks = ", ".join(["%s"] * len(ids))
     history = qn(Patient.history.model._meta.db_table)
     table = qn(Patient._meta.db_table)
-    sql = (f"SELECT 'v', {qn('id')}, CAST(MAX({qn('history_id')}) AS VARCHAR(40)), MAX({qn('history_date')}) "
-           f"FROM {history} WHERE {qn('id')} IN ({marks}) GROUP BY {qn('id')} UNION ALL "
-           f"SELECT 'm', {qn('merged_into_id')}, CAST({qn('id')} AS VARCHAR(40)), {qn('created_at')} "
-           f"FROM {table} WHERE {qn('merged_into_id')} IN ({marks}) ORDER BY 1, 4")
-    versions, replaces = {}, {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids * 2)
-        for kind, patient_id, value, moment in cursor.fetchall():
-            patient_id = pk.to_python(patient_id)
-            if kind == "v":
-                versions[patient_id] = Version(int(value), _aware(moment))
-            else:
-                replaces.setdefault(patient_id, []).append(pk.to_python(value))
-    return versions, replaces
+    sql = (f"SELECT 'h', {qn('id')}, CAST(MAX({qn('history_id')}) AS VARCHAR(40)), "
+           f"CAST(MAX({qn('history_date')}) AS VARCHAR(40)) FROM {history} WHERE {qn('id')} IN ({marks}) "
+           f"GROUP BY {qn('id')} UNION ALL "
+           f"SELECT 'm', {qn('merged_into_id')}, CAST({qn('id')} AS VARCHAR(40)), "
+           f"CAST({qn('created_at')} AS VARCHAR(40)) FROM {table} WHERE {qn('merged_into_id')} IN ({marks})")
+    return sql, ids * 2
 
 
-def _aware(moment):
-    """A timestamp read by a bare cursor: SQLite gives its stored text (UTC), PostgreSQL a datetime."""
-    if isinstance(moment, str):
-        moment = parse_datetime(moment)
+def _aware(moment: str):
+    """A timestamp read as text: PostgreSQL's in the connection's time zone (UTC, with its offset),
+    SQLite's as stored (UTC, naive)."""
+    moment = parse_datetime(moment)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -43,9 +43,9 @@ def test_read_costs_a_fixed_number_of_queries(fhir, organization):
     with CaptureQueriesContext(connection) as queries:
         response = fhir.get(f"Patient/{patient.pk}")
     assert response.status_code == 200
-    # API key, patient + card, providers and verifications (one statement), merged records and version
-    # (one statement), access event
-    assert len(queries) == 5, [q["sql"] for q in queries]
+    # API key, patient + card, providers, verifications, merged records and version (one statement),
+    # access event
+    assert len(queries) == 4, [q["sql"] for q in queries]
 
 
 def test_if_none_match_with_the_current_version_is_304(fhir):
