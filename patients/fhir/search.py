@@ -77,17 +77,28 @@ class Search:
 
     @property
     def page_reading(self) -> str:
-        """How its page is best read (selectors.page_reading, as the v1 API's search): ids with their
-        count when a name of two or more words is asked (found through the word index, every match
-        read anyway); ids first when only one-word names are, which the organization's covering index
-        answers newest first; else the rows at once."""
-        names = [_values(value) for key, value in self.used if key == "name"]
-        if any(all(page_reading(text) == PageReading.IDS_COUNTED for text in texts) for texts in names):
+        """How its page is best read (selectors.page_reading, as the v1 API's search reads the same
+        question typed in its box): ids with their count when a name of two or more words or a day of
+        birth is asked (found through one index, every match read anyway); ids first when only
+        one-word names are, which the organization's covering index answers newest first; else the
+        rows at once."""
+        asked = [(key, [_as_typed(key, text) for text in _values(value)]) for key, value in self.used
+                 if key in ("name", "birthdate")]
+        readings = [[page_reading(text) for text in texts] for _, texts in asked]
+        if any(all(r == PageReading.IDS_COUNTED for r in found) for found in readings):
             return PageReading.IDS_COUNTED
         only_names = all(key == "name" for key, _ in self.used if key.partition(":")[0] in PARAMETERS)
-        if names and only_names and all(page_reading(text) == PageReading.IDS for texts in names for text in texts):
+        if readings and only_names and all(r == PageReading.IDS for found in readings for r in found):
             return PageReading.IDS
         return PageReading.ROWS
+
+
+def _as_typed(key: str, value: str) -> str:
+    """A name as typed in the v1 search box; a birthdate only when it is one day (eq), else nothing."""
+    if key == "name":
+        return value
+    day = value.removeprefix("eq")
+    return day if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else ""
 
 
 def bad(message: str) -> FhirError:

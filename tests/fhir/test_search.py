@@ -261,5 +261,25 @@ def test_a_name_page_is_read_as_the_v1_search_reads_it(fhir, organization, monke
         8 if " " in name else 9)
 
 
+def test_a_day_of_birth_is_read_with_its_count(fhir, organization):
+    """As the v1 search reads a date of birth: the page's ids with how many match, then its rows.
+    Same pages and totals as the same day asked as a range (read row by row)."""
+    for _ in range(8):
+        PatientFactory(organization=organization, date_of_birth=datetime.date(1990, 10, 28))
+    PatientFactory(organization=organization, date_of_birth=datetime.date(1990, 10, 29))
+    fhir.get("Patient")
+    assert parse_search([("birthdate", "1990-10-28")], organization).page_reading == PageReading.IDS_COUNTED
+    as_range = "birthdate=ge1990-10-28&birthdate=le1990-10-28"
+    assert parse_search(parse_qsl(as_range), organization).page_reading == PageReading.ROWS
+    for count, offset in (("3", "0"), ("3", "6"), ("8", "0"), ("20", "0"), ("3", "9")):
+        day = parsed(fhir.get("Patient", {"birthdate": "1990-10-28", "_count": count, "_offset": offset}))
+        by_rows = parsed(fhir.client.get(f"/fhir/R4/Patient?{as_range}&_count={count}&_offset={offset}"))
+        assert [e.resource.id for e in day.entry or []] == [e.resource.id for e in by_rows.entry or []]
+        assert day.total == by_rows.total
+        assert [link.relation for link in day.link] == [link.relation for link in by_rows.link]
+    sql = statements(fhir, {"birthdate": "1990-10-28", "_count": "3"})
+    assert len(sql) == 5 and "COUNT(*) OVER ()" in sql[1], sql
+
+
 def test_search_needs_a_key():
     outcome(FhirClient().get("Patient", {"family": "doe"}), 401)
