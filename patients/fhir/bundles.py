@@ -108,8 +108,9 @@ def capped_total(matches) -> int | None:
 
 
 def bundle(data: dict, entries: list) -> dict:
-    """A Bundle (JSON data) of `entries`, whose resources are JSON data."""
-    return {**data, "entry": entries}
+    """A Bundle (JSON data) of `entries`, whose resources are JSON data. No entries: no `entry` at all
+    (FHIR's JSON has no empty arrays)."""
+    return {**data, "entry": entries} if entries else dict(data)
 
 
 def searchset(request, search, patients, resources, total, has_next, *, base_url) -> dict:

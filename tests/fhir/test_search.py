@@ -186,9 +186,16 @@ def test_total_is_left_out_without_counting_when_the_planner_expects_more(fhir, 
 
 
 def test_count_zero_answers_the_total_only(fhir, people):
-    bundle = parsed(fhir.get("Patient", {"_count": "0", "family": "doe"}))
+    response = fhir.get("Patient", {"_count": "0", "family": "doe"})
+    bundle = parsed(response)
     assert bundle.total == 2
-    assert not bundle.entry
+    assert "entry" not in response.json()  # FHIR's JSON has no empty arrays
+
+
+def test_a_search_that_finds_nobody_has_no_entry_array(fhir, people):
+    response = fhir.get("Patient", {"family": "nobody-by-this-name"})
+    assert response.status_code == 200 and parsed(response).total == 0
+    assert "entry" not in response.json()
 
 
 def test_count_is_capped_at_100(fhir, organization):
