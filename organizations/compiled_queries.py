@@ -9,7 +9,7 @@ only its SQL and the compiler that turns rows into models are kept.
 import uuid
 from datetime import datetime
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
 
@@ -80,43 +80,71 @@ class CompiledLookup:
 
 
 class CompiledInsert:
-    """One model's single-row `INSERT ... RETURNING` its primary key, compiled by the ORM once per
-    database; each row's values still go through the ORM's own preparation (`pre_save`,
-    `get_db_prep_save`), so a row reads back as `Model.save()` would have written it."""
+    """One model's single-row INSERT (with RETURNING what the model reads back), compiled by the ORM
+    once per database and list of fields; each row's values still go through the ORM's own
+    preparation (`pre_save`, `get_db_prep_save`) and the returned values through its converters, so
+    a row is written and read back as `Model.save()` writes it."""
 
     def __init__(self, model):
         self.model = model
         self._compiled = {}
 
-    def _compile(self, obj, alias: str):
-        meta = self.model._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-        query = InsertQuery(self.model)
-        query.insert_values(fields, [obj])
-        compiler = query.get_compiler(using=alias)
-        compiler.returning_fields = meta.db_returning_fields
+    def _compile(self, compiler, fields, returning_fields):
+        compiler.returning_fields = returning_fields
         [(sql, _)] = compiler.as_sql()
         if "VALUES (" + ", ".join(["%s"] * len(fields)) + ")" not in sql:
-            return None  # a field with its own placeholder: leave the row to Model.save()
-        compiled = {"sql": sql, "fields": fields, "compiler": compiler,
-                    "returning_params": tuple(compiler.returning_params)}
-        self._compiled[alias] = compiled
-        return compiled
+            return None  # a field with its own placeholder: leave the row to the ORM
+        table = self.model._meta.db_table
+        return {"sql": sql, "returning_params": tuple(compiler.returning_params or ()),
+                "converters": compiler.get_converters([f.get_col(table) for f in returning_fields])}
 
-    def insert(self, obj, using: str) -> bool:
-        """Insert `obj` (a new row) and set its primary key; False when it must be saved the usual way."""
+    def insert(self, obj, using: str, fields, returning_fields):
+        """Insert `obj` and return the returned values' rows as the ORM's insert does; None when the
+        row must be left to the ORM (an expression among its values, a database that cannot RETURN)."""
         connection = connections[using]
-        if not connection.features.can_return_columns_from_insert:
-            return False
-        c = self._compiled[using] if using in self._compiled else self._compile(obj, using)
-        if c is None:
-            return False
-        compiler = c["compiler"]
-        params = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in c["fields"]]
+        if returning_fields and not connection.features.can_return_columns_from_insert:
+            return None
+        key = (using, tuple(fields), tuple(returning_fields))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            query = InsertQuery(self.model)
+            query.insert_values(fields, [obj])
+            compiler = query.get_compiler(using=using)
+        else:
+            compiler = compiled["compiler"]
+        values = [compiler.pre_save_val(f, obj) for f in fields]
+        if any(hasattr(v, "resolve_expression") for v in values):  # e.g. a db_default left to the database
+            return None
+        if compiled is None:
+            compiled = self._compile(compiler, fields, returning_fields)
+            if compiled is None:
+                return None
+            compiled["compiler"] = compiler
+            self._compiled[key] = compiled
+        params = [compiler.prepare_value(f, v) for f, v in zip(fields, values, strict=True)]
         with connection.cursor() as cursor:
-            cursor.execute(c["sql"], (*params, *c["returning_params"]))
-            returned = connection.ops.fetch_returned_insert_columns(cursor, c["returning_params"])
-        for field, value in zip(self.model._meta.db_returning_fields, returned, strict=True):
-            setattr(obj, field.attname, value)
-        obj._state.adding, obj._state.db = False, using
-        return True
+            cursor.execute(compiled["sql"], (*params, *compiled["returning_params"]))
+            if not returning_fields:
+                return []
+            rows = [connection.ops.fetch_returned_insert_columns(cursor, compiled["returning_params"])]
+        if compiled["converters"]:
+            rows = compiler.apply_converters(rows, compiled["converters"])
+        return list(rows)
+
+
+class InsertsCompiledOnce(models.Model):
+    """A model whose new rows go in through a CompiledInsert: `save()` runs as always (signals,
+    defaults, history), only the INSERT's SQL is not compiled again for every row."""
+
+    class Meta:
+        abstract = True
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        cls = type(self)
+        inserter = cls.__dict__.get("_compiled_insert")
+        if inserter is None:
+            inserter = cls._compiled_insert = CompiledInsert(cls)
+        rows = None if raw else inserter.insert(self, using, fields, returning_fields)
+        if rows is None:
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
+        return rows

@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models, router
+from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
-from organizations.compiled_queries import CompiledInsert
+from organizations.compiled_queries import InsertsCompiledOnce
 from organizations.models import ApiKey, Organization, PatientGroup, Provider
 from organizations.scoping import OrganizationOwned, OrganizationScopedQuerySet
 from patients.names import fold, search_name
@@ -28,27 +28,15 @@ class Channel(models.TextChoices):
     FHIR = "fhir", _("FHIR")
 
 
-class HistoryActor(models.Model):
-    """Extra columns on every history row: who (in words) and through which channel."""
+class HistoryActor(InsertsCompiledOnce):
+    """Extra columns on every history row: who (in words) and through which channel. Its rows go in
+    through an INSERT compiled once: simple-history writes one per change, twice per registration."""
 
     history_actor = models.CharField(max_length=200, blank=True, default="")
     history_channel = models.CharField(max_length=20, blank=True, default="", choices=Channel.choices)
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        """A new history row (simple-history writes one per change) goes in through an INSERT compiled
-        once per process: compiling it cost more CPU than writing it, twice per registration. History
-        models have no save signals of their own to skip (tests/patients/test_history_rows.py)."""
-        using = kwargs.get("using") or router.db_for_write(type(self))
-        if args or kwargs.keys() - {"using"} or not self._state.adding or self.pk is not None:
-            return super().save(*args, **kwargs)
-        inserter = type(self).__dict__.get("_compiled_insert")
-        if inserter is None:
-            inserter = type(self)._compiled_insert = CompiledInsert(type(self))
-        if not inserter.insert(self, using):
-            super().save(*args, **kwargs)
 
 
 class PatientQuerySet(OrganizationScopedQuerySet):
@@ -63,7 +51,7 @@ class PatientQuerySet(OrganizationScopedQuerySet):
         return self.filter(status__in=Patient.LIVE_STATUSES)
 
 
-class Patient(OrganizationOwned):
+class Patient(InsertsCompiledOnce, OrganizationOwned):
     class Status(models.TextChoices):
         LEAD = "lead", _("Lead")
         ACTIVE = "active", _("Active")
@@ -255,7 +243,7 @@ class Patient(OrganizationOwned):
         super().save(*args, **kwargs)
 
 
-class HealthCard(OrganizationOwned):
+class HealthCard(InsertsCompiledOnce, OrganizationOwned):
     """A patient's provincial health card: at most one per patient."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -301,7 +289,7 @@ def health_card_of(patient):
         return None
 
 
-class Verification(OrganizationOwned):
+class Verification(InsertsCompiledOnce, OrganizationOwned):
     """Whether a patient's email address or phone number is known to reach them."""
 
     class ChannelName(models.TextChoices):

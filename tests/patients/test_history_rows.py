@@ -1,5 +1,6 @@
-"""History rows go in through an INSERT compiled once (patients.models.HistoryActor.save): each row
-reads back exactly as Model.save() would have written it."""
+"""New patients, cards, verifications and their history rows go in through an INSERT compiled once
+(organizations.compiled_queries.InsertsCompiledOnce): each row reads back exactly as the ORM's own
+INSERT writes it."""
 
 import pytest
 from django.db import connection, models
@@ -56,7 +57,50 @@ def test_one_insert_per_history_row(organization):
     inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and '"patients_historicalpatient"' in inserts[0]
     assert patient.history.latest("history_id").given_name == "Changed"
-    assert connection.alias in Patient.history.model._compiled_insert._compiled  # the compiled way was taken
+    compiled = Patient.history.model._compiled_insert._compiled
+    assert [key for key in compiled if key[0] == connection.alias]  # the compiled way was taken
+
+
+def test_a_registrations_rows_are_those_the_orms_insert_writes(organization, other_organization, api_key):
+    """The patient, card and verification rows a registration wrote, against copies inserted by the
+    ORM's own INSERT (a raw save: the values as they are, no compiled statement) in another clinic."""
+    data = person(verifications={"email": "verified"}, health_card={
+        "number": "9876543217", "province": "ON", "version_code": "AB", "expiry_date": "2030-01-31"})
+    patient = register_patient(organization, data, actor=Actor.for_api_key(api_key))
+    copies = {}
+    for instance in (patient, patient.health_card, Verification.objects.get(patient=patient, channel="email")):
+        model = type(instance)
+        original = model.objects.get(pk=instance.pk)
+        copy = model.objects.get(pk=instance.pk)
+        copy.pk, copy._state.adding, copy.organization = None, True, other_organization
+        if model is Patient:
+            copy.id = None
+        if hasattr(copy, "patient_id"):
+            copy.patient = copies[Patient]
+        copy.pk = model._meta.pk.get_default()
+        copy.save_base(raw=True, force_insert=True)
+        copies[model] = copy
+        ignored = {"id", "organization_id", "patient_id"}
+        columns = [f.attname for f in model._meta.concrete_fields if f.attname not in ignored]
+        assert [getattr(model.objects.get(pk=copy.pk), c) for c in columns] == [
+            getattr(original, c) for c in columns], model.__name__
+    assert [key for key in Patient._compiled_insert._compiled if key[0] == connection.alias]
+
+
+def test_a_value_left_to_the_database_default_goes_in_through_the_orm(organization):
+    from django.db.models import Value
+    from django.db.models.expressions import DatabaseDefault
+
+    field = Patient._meta.get_field("preferred_language")
+    patient = PatientFactory.build(organization=organization, patient_number=None, status="lead")
+    patient.preferred_language = DatabaseDefault(Value(field.db_default), output_field=field)
+    with CaptureQueriesContext(connection) as captured:
+        patient.save()
+    insert = next(q["sql"] for q in captured.captured_queries if 'INTO "patients_patient"' in q["sql"])
+    if connection.features.supports_default_keyword_in_insert:
+        assert "DEFAULT" in insert  # the ORM's own statement, which says DEFAULT for it
+    patient.refresh_from_db()
+    assert patient.preferred_language == field.db_default
 
 
 def test_history_models_have_no_save_signals_the_compiled_insert_would_skip():
