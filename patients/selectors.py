@@ -244,6 +244,19 @@ class LinkSummary:
     verification_statuses: dict[str, str] = field(default_factory=dict)
 
 
+def summary_of_registration(patient) -> LinkSummary:
+    """The links and verification statuses `register_patient` just wrote for `patient` (its links,
+    remembered; the statuses its caller stated, every other channel unverified), for the answer to
+    that registration: no read. Attach it just before answering; it is not kept up to date."""
+    providers = list(patient.providers.all())
+    return LinkSummary(
+        provider_ids=[str(p.pk) for p in providers],
+        provider_names=[p.name for p in providers],
+        group_ids=[str(g.pk) for g in patient.groups.all()],
+        verification_statuses=dict(patient.stated_at_registration),
+    )
+
+
 def load_link_summaries(patients, using: str, *, also: tuple[str, list] | None = None) -> list:
     """Give each patient of a page its `link_summary`, read in one statement where three prefetches
     (providers, groups, verifications, each compiled by the ORM) cost a quarter of a search's CPU.

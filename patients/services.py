@@ -220,8 +220,10 @@ def register_patient(
         raise _conflict_from(exc) from exc
     if card is None:
         Patient.health_card.related.set_cached_value(patient, None)  # known absent: no query to find out
-    # Verifications are not remembered: they change through other services, which would leave them stale.
+    # Verifications are not remembered as the patient's (they change through other services, which
+    # would leave them stale); what this registration stated is kept apart, for its own answer only.
     _remember_related(patient, providers=values.get("providers", []), groups=values.get("groups", []))
+    patient.stated_at_registration = dict(values.get("verifications") or {})
     patient.health_card_warnings = card.warnings if card else []
     metrics.registered(actor.channel, lead=as_lead)
     if allow_possible_duplicates:

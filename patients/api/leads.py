@@ -33,6 +33,7 @@ from patients.api.throttling import ApiKeyThrottle
 from patients.cleaning import PHONE_PART_LIMITS, TEXT_FIELDS
 from patients.errors import PatientConflictError, PatientRuleError
 from patients.models import Patient
+from patients.selectors import summary_of_registration
 from patients.services import register_patient
 from patients.validation import UNKNOWN_BIRTH_DATE
 from patients.verification import status_by_channel
@@ -383,5 +384,6 @@ class RegisterPatientView(APIView):
             key.organization, data, actor=Actor.for_api_key(key), as_lead=is_lead,
             also_required=() if is_lead else CONTRACT_REQUIRED,
         )
+        patient.link_summary = summary_of_registration(patient)  # the answer from what was written
         return Response({"data": {"patient": patient_to_contract(patient)}, "status": OK}, status=201)
 

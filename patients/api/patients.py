@@ -30,7 +30,13 @@ from patients.api.patient_serializers import (
 from patients.api.throttling import ApiKeyThrottle, SelfRegistrationThrottle
 from patients.models import Channel, Patient
 from patients.pagination import EstimatedCountPaginator, PageReading
-from patients.selectors import date_readings, load_link_summaries, page_reading, search_patients
+from patients.selectors import (
+    date_readings,
+    load_link_summaries,
+    page_reading,
+    search_patients,
+    summary_of_registration,
+)
 from patients.services import register_patient, update_patient
 
 
@@ -132,6 +138,7 @@ class PatientsApiView(GenericAPIView):
         """The answer for `patient`. A patient register_patient just created already carries its
         health card, links and verifications; anything else is read back as stored."""
         if just_created:
+            patient.link_summary = summary_of_registration(patient)
             return PatientSerializer(patient).data
         stored = self.patients().get(pk=patient.pk)
         stored.health_card_warnings = getattr(patient, "health_card_warnings", [])
