@@ -30,6 +30,31 @@ def planner_estimate(queryset) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def ids_in_order(queryset, limit: int, offset: int) -> list:
+    """The ids of `queryset`'s rows `offset` to `offset + limit`, in its order."""
+    pk = queryset.model._meta.pk
+    return [pk.to_python(i) for i in queryset.values_list("pk", flat=True)[offset : offset + limit]]
+
+
+def ids_with_match_count(queryset, limit: int, offset: int, *, up_to: int) -> list[tuple]:
+    """(id, matches) of `queryset`'s rows `offset` to `offset + limit` in its order, in one statement
+    that reads its first `up_to` matches: `matches` is how many there are, up to `up_to`."""
+    pk = queryset.model._meta.pk
+    ids_sql, params = queryset.values_list("pk", flat=True)[:up_to].query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
+        cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
+                       (*params, limit, offset))
+        return [(pk.to_python(i), matches) for i, matches in cursor.fetchall()]
+
+
+def rows_by_id(queryset, ids) -> list:
+    """The rows of `ids`, in that order, read by primary key (still through `queryset`, so its
+    organization and conditions hold)."""
+    by_id = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 class PageReading:
     """How a search page is best read, as the selector knows it (patients.selectors.page_reading)."""
 
@@ -80,7 +105,7 @@ class EstimatedCountPaginator(Paginator):
         if self.reading == PageReading.ROWS:
             rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         else:
-            rows = self._rows_by_id(self._ids(self.per_page + 1, bottom))
+            rows = rows_by_id(self.object_list, ids_in_order(self.object_list, self.per_page + 1, bottom))
         if len(rows) <= self.per_page and (rows or number == 1):
             self.__dict__["count"] = bottom + len(rows)
         return self._get_page(rows[: self.per_page], self.validate_number(number), self)
@@ -97,35 +122,16 @@ class EstimatedCountPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
-    def _ids(self, limit, offset, *, counted_up_to=None):
-        """The matches' ids in order; with `counted_up_to`, each with how many match (up to that)."""
-        queryset = self.object_list
-        pk = queryset.model._meta.pk
-        if counted_up_to is None:
-            return [pk.to_python(i) for i in queryset.values_list("pk", flat=True)[offset : offset + limit]]
-        ids_sql, params = queryset.values_list("pk", flat=True)[:counted_up_to].query.sql_with_params()
-        with connections[queryset.db].cursor() as cursor:
-            # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
-            cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
-                           (*params, limit, offset))
-            return [(pk.to_python(i), matches) for i, matches in cursor.fetchall()]
-
-    def _rows_by_id(self, ids):
-        """The rows of `ids`, in that order, read by primary key (still through the search's queryset,
-        so its organization and conditions hold)."""
-        by_id = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
-        return [by_id[i] for i in ids if i in by_id]
-
     def _page_counted_with_it(self, number, bottom):
         """One statement reads the matches' ids in order, up to the exact-count cap, and returns the
         page's ids with how many there were; a second reads the page's rows by primary key. The
         matches are then read once, where the page, the estimate and the capped count read them twice."""
-        found = self._ids(self.per_page, bottom, counted_up_to=self.exact_below + 1)
+        found = ids_with_match_count(self.object_list, self.per_page, bottom, up_to=self.exact_below + 1)
         matches = found[0][1] if found else None
         if matches is None and number > 1:
             matches = self.object_list.order_by()[: self.exact_below + 1].count()  # past the last page: how far?
         if matches is None or matches <= self.exact_below:
             self.__dict__["count"] = matches or 0
         # else: more than the cap; `count` estimates as for any other page when asked
-        rows = self._rows_by_id([i for i, _ in found])
+        rows = rows_by_id(self.object_list, [i for i, _ in found])
         return self._get_page(rows, self.validate_number(number), self)

@@ -14,12 +14,10 @@ without validating each one again: that cost more than the rest of a search page
 
 from urllib.parse import urlencode
 
-from django.db import connections
-
 from patients.fhir.details import load_shown
 from patients.fhir.mapping import patient_json
-from patients.models import Patient, health_card_of
-from patients.pagination import PageReading, planner_estimate
+from patients.models import health_card_of
+from patients.pagination import PageReading, ids_with_match_count, planner_estimate, rows_by_id
 
 EXACT_TOTAL_UP_TO = 1_000
 
@@ -56,7 +54,7 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
         rows, matches = _page_with_matches(ordered, search)
     elif reading == PageReading.IDS:
         ids = ordered.values_list("pk", flat=True)[search.offset: search.offset + search.count + 1]
-        rows = _rows_by_id(ordered, list(ids))
+        rows = rows_by_id(ordered, list(ids))
     else:
         rows = list(ordered[search.offset: search.offset + search.count + 1])
     has_next = len(rows) > search.count
@@ -81,21 +79,10 @@ def page_of(queryset, search) -> tuple[list, int | None, bool]:
 def _page_with_matches(ordered, search) -> tuple[list, int | None]:
     """The page (and one row more) with how many matches there are, up to EXACT_TOTAL_UP_TO + 1
     (None past the last one), from one read of the matches' ids in order; then the rows by id."""
-    ids_sql, params = ordered.values_list("pk", flat=True)[: EXACT_TOTAL_UP_TO + 1].query.sql_with_params()
-    with connections[ordered.db].cursor() as cursor:
-        # The sub-select's ORDER BY and LIMIT give the order; a window over all its rows keeps it.
-        cursor.execute(f"SELECT s.*, COUNT(*) OVER () FROM ({ids_sql}) s LIMIT %s OFFSET %s",
-                       (*params, search.count + 1, search.offset))
-        found = cursor.fetchall()
+    found = ids_with_match_count(ordered, search.count + 1, search.offset, up_to=EXACT_TOTAL_UP_TO + 1)
     if not found:
         return [], None
-    return _rows_by_id(ordered, [Patient._meta.pk.to_python(row[0]) for row in found]), found[0][1]
-
-
-def _rows_by_id(ordered, ids) -> list:
-    """The rows of `ids`, in that order, read by primary key through the search's own queryset."""
-    by_id = {patient.pk: patient for patient in ordered.order_by().filter(pk__in=ids)} if ids else {}
-    return [by_id[i] for i in ids if i in by_id]
+    return rows_by_id(ordered, [i for i, _ in found]), found[0][1]
 
 
 def capped_total(matches) -> int | None:
